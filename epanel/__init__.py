@@ -1,0 +1,130 @@
+"""ePanel: e-consultation and youth e-panel platform for UK councils."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask, g
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from epanel.config import INSTANCE_DIR, config_for_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config=None) -> Flask:
+    """Build the app: config from EPANEL_ENV plus optional overrides, extensions, blueprints, CLI."""
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), static_folder="static")
+    app.config.from_object(config_for_environment())
+    if config:
+        app.config.from_mapping(config)
+    _check_config(app)
+    _configure_logging(app)
+    _configure_templates(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+
+    from epanel.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from epanel.cli import epanel_cli
+
+    app.cli.add_command(epanel_cli)
+    return app
+
+
+def _check_config(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "EPANEL_SECRET_KEY must be set outside development "
+            "(for example: python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _configure_templates(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+
+    @app.context_processor
+    def council_context():
+        return {
+            "council_name": app.config["COUNCIL_NAME"],
+            "service_name": app.config["SERVICE_NAME"],
+            "phase": app.config["PHASE"],
+            "contact_email": app.config["COUNCIL_CONTACT_EMAIL"],
+            "cspNonce": g.get("csp_nonce"),
+            "demo_tools": app.config["DEMO_TOOLS"],
+        }
+
+
+def _init_extensions(app: Flask) -> None:
+    from epanel.database import configure_sqlite
+    from epanel.extensions import csrf, db, limiter, login_manager, migrate
+    from epanel.mail import init_mail
+
+    # Import every model module so metadata (and Alembic) sees all tables.
+    from epanel.accounts import models as _accounts_models  # noqa: F401
+    from epanel.panels import models as _panels_models  # noqa: F401
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://"
+    )
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = "Sign in to see that page"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    init_mail(app)
+
+    from epanel.accounts.views import load_user
+
+    login_manager.user_loader(load_user)
+
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from epanel.accounts.views import bp as accounts_bp
+    from epanel.panels.views import bp as panels_bp
+    from epanel.site.views import bp as site_bp
+
+    for blueprint in (site_bp, accounts_bp, panels_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from epanel.accounts.access import enforce_access_rules
+    from epanel.security import add_security_headers, make_csp_nonce
+
+    app.before_request(make_csp_nonce)
+    app.before_request(enforce_access_rules)
+
+    @app.after_request
+    def _security_headers(response):
+        return add_security_headers(response, send_hsts=app.config["SEND_HSTS"])

@@ -1,0 +1,1 @@
+"""Accounts: staff and member sign-in, roles, and the access rules every endpoint declares."""

@@ -1,0 +1,118 @@
+"""Sign-in, reset and staff-account forms, rendered with GOV.UK widgets."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovPasswordInput,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import EmailField, PasswordField, SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+
+from epanel.accounts.models import Role
+from epanel.accounts.passwords import password_problem
+
+EMAIL_VALIDATORS = [
+    InputRequired(message="Enter your email address"),
+    Length(max=254, message="Email address must be 254 characters or fewer"),
+    Email(
+        message="Enter an email address in the correct format, like name@example.com",
+        check_deliverability=False,
+    ),
+]
+
+
+def strip_whitespace(value):
+    """People paste addresses with spaces around them; that is not their mistake."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class GovEmailInput(GovTextInput):
+    input_type = "email"
+
+
+def _acceptable_password(form, field):
+    problem = password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        validators=EMAIL_VALIDATORS,
+        filters=[strip_whitespace],
+        widget=GovEmailInput(),
+    )
+    password = PasswordField(
+        "Password",
+        validators=[InputRequired(message="Enter your password")],
+        widget=GovPasswordInput(),
+    )
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class EmailOnlyForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        validators=EMAIL_VALIDATORS,
+        filters=[strip_whitespace],
+        widget=GovEmailInput(),
+    )
+    submit = SubmitField("Send link", widget=GovSubmitInput())
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        description="Use 12 characters or more. A few random words make a good password.",
+        validators=[InputRequired(message="Enter a new password"), _acceptable_password],
+        widget=GovPasswordInput(),
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        validators=[
+            InputRequired(message="Enter the new password again"),
+            EqualTo("password", message="The passwords do not match"),
+        ],
+        widget=GovPasswordInput(),
+    )
+    submit = SubmitField("Save password", widget=GovSubmitInput())
+
+
+class ContinueForm(FlaskForm):
+    """A button-only form: e-mailed links act on POST, so link scanners cannot use them up."""
+
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class SignOutForm(FlaskForm):
+    pass
+
+
+class NewStaffUserForm(FlaskForm):
+    display_name = StringField(
+        "Full name",
+        validators=[
+            InputRequired(message="Enter the person's full name"),
+            Length(max=120, message="Full name must be 120 characters or fewer"),
+        ],
+        filters=[strip_whitespace],
+        widget=GovTextInput(),
+    )
+    email = EmailField(
+        "Email address",
+        validators=EMAIL_VALIDATORS,
+        filters=[strip_whitespace],
+        widget=GovEmailInput(),
+    )
+    roles = SelectMultipleField(
+        "Roles",
+        description="Select all that apply.",
+        choices=[SelectChoice(role.value, role.label) for role in Role],
+        validators=[InputRequired(message="Select at least one role")],
+        widget=GovCheckboxesInput(),
+    )
+    submit = SubmitField("Create account", widget=GovSubmitInput())

@@ -1,0 +1,131 @@
+"""Configuration classes, chosen by EPANEL_ENV; every setting comes from the environment."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _env(name, default=None):
+    value = os.environ.get(name, "").strip()
+    return value if value else default
+
+
+def _env_bool(name, default=False):
+    value = _env(name)
+    if value is None:
+        return default
+    return value.lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name, default):
+    value = _env(name)
+    return int(value) if value is not None else default
+
+
+def _database_url(default):
+    url = _env("EPANEL_DATABASE_URL", default)
+    # psycopg 3 is our PostgreSQL driver; accept the bare scheme people paste.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    ENV_NAME = "base"
+    SECRET_KEY = _env("EPANEL_SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'epanel.sqlite'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    PUBLIC_URL = _env("EPANEL_PUBLIC_URL", "http://127.0.0.1:5000")
+    REDIS_URL = _env("EPANEL_REDIS_URL")
+
+    COUNCIL_NAME = _env("EPANEL_COUNCIL_NAME", "Avonmere District Council")
+    SERVICE_NAME = _env("EPANEL_SERVICE_NAME", "Have your say")
+    COUNCIL_CONTACT_EMAIL = _env("EPANEL_CONTACT_EMAIL", "consultation@avonmere.example")
+    PHASE = _env("EPANEL_PHASE", "beta")
+
+    SMS_BACKEND = _env("EPANEL_SMS_BACKEND", "console")
+    TWILIO_ACCOUNT_SID = _env("TWILIO_ACCOUNT_SID")
+    TWILIO_AUTH_TOKEN = _env("TWILIO_AUTH_TOKEN")
+    TWILIO_MESSAGING_SERVICE_SID = _env("TWILIO_MESSAGING_SERVICE_SID")
+    TWILIO_FROM_NUMBER = _env("TWILIO_FROM_NUMBER")
+    TWILIO_API_URL = _env("EPANEL_TWILIO_API_URL")
+
+    MAIL_BACKEND = _env("EPANEL_MAIL_BACKEND", "console")
+    MAIL_FROM = _env("EPANEL_MAIL_FROM", "ePanel <no-reply@avonmere.example>")
+    SMTP_HOST = _env("EPANEL_SMTP_HOST", "localhost")
+    SMTP_PORT = _env_int("EPANEL_SMTP_PORT", 25)
+    SMTP_USERNAME = _env("EPANEL_SMTP_USERNAME")
+    SMTP_PASSWORD = _env("EPANEL_SMTP_PASSWORD")
+    SMTP_STARTTLS = _env_bool("EPANEL_SMTP_STARTTLS", False)
+    SMTP_TIMEOUT = _env_int("EPANEL_SMTP_TIMEOUT", 10)
+
+    PASSWORD_RESET_TTL = timedelta(minutes=_env_int("EPANEL_RESET_TTL_MINUTES", 60))
+    SIGN_IN_LINK_TTL = timedelta(minutes=_env_int("EPANEL_SIGN_IN_LINK_TTL_MINUTES", 15))
+
+    SESSION_COOKIE_NAME = "epanel_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = True
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    WTF_CSRF_TIME_LIMIT = None  # tie the token to the session, not a clock
+    SEND_HSTS = True
+
+    RATELIMIT_ENABLED = True
+    RATELIMIT_SIGN_IN = _env("EPANEL_RATELIMIT_SIGN_IN", "10 per minute;50 per hour")
+    RATELIMIT_EMAIL_LINKS = _env("EPANEL_RATELIMIT_EMAIL_LINKS", "5 per minute;20 per hour")
+    RATELIMIT_HEADERS_ENABLED = True
+
+    DEMO_TOOLS = False  # /dev/mail and friends: development only
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SECRET_KEY = _env("EPANEL_SECRET_KEY", "development-only-not-secret")
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    SEND_HSTS = False
+    DEMO_TOOLS = True
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-only-not-secret"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"  # the test fixtures always set their own
+    PUBLIC_URL = "http://localhost"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    SEND_HSTS = False
+    # Tests never reach a real provider: mail goes to a local SMTP server the
+    # fixtures start, SMS to the fake gateway.
+    MAIL_BACKEND = "console"
+    SMS_BACKEND = "fake"
+    REDIS_URL = None
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for_environment():
+    """The config class named by EPANEL_ENV (development when unset)."""
+    name = _env("EPANEL_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(
+            f"EPANEL_ENV={name!r} is not one of {', '.join(sorted(CONFIGS))}"
+        ) from None

@@ -1,0 +1,1 @@
+"""Panels: the standing groups people join, their members and memberships."""

@@ -1,0 +1,1 @@
+"""The public site's fixed pages, the staff home and development tools."""

@@ -1,0 +1,1 @@
+"""SMS gateway package: Twilio and fake backends. Imports neither flask nor epanel."""
