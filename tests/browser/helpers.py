@@ -1,0 +1,32 @@
+"""What the browser tests share: signing in through the form and axe-core checks."""
+
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.factories import PASSWORD
+
+_axe = Axe()
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def blocking_accessibility_problems(page) -> list[str]:
+    """axe-core violations of serious or critical impact on the current page, described."""
+    results = _axe.run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} at "
+        + ", ".join(str(node["target"]) for node in violation["nodes"])
+        for violation in results.response["violations"]
+        if violation["impact"] in BLOCKING_IMPACTS
+    ]
+
+
+def sign_in_through_the_form(page, base_url, email, password=PASSWORD):
+    page.goto(f"{base_url}/sign-in")
+    page.get_by_label("Email address", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def horizontal_overflow(page) -> int:
+    """How many pixels the page is wider than the viewport (0 means no sideways scrolling)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
