@@ -1,0 +1,63 @@
+"""What every SMS gateway promises, and what it answers."""
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from sms.statuses import DeliveryState, ErrorClass, classify_error
+
+# The query parameter that carries our message reference on a status callback URL.
+REFERENCE_PARAMETER = "reference"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """The provider's answer about one message.
+
+    `accepted` says whether the provider has the message at all; a message it
+    has can still fail later, and then `state` and the error fields say so.
+    """
+
+    accepted: bool
+    provider_id: str | None = None
+    state: DeliveryState | None = None
+    error_code: int | None = None  # None with an error_class: no answer came back
+    error_class: ErrorClass | None = None
+    error_message: str | None = None
+    segments: int | None = None
+
+    @classmethod
+    def refused(cls, error_code: int | None, error_message: str) -> "SendResult":
+        """A message the provider did not take, classified by its error code."""
+        return cls(
+            accepted=False,
+            error_code=error_code,
+            error_class=classify_error(error_code),
+            error_message=error_message,
+        )
+
+
+@runtime_checkable
+class SmsGateway(Protocol):
+    def send(self, to: str, body: str, *, reference: str, status_callback: str | None = None) -> SendResult:
+        """Hand one message to the provider; never raises for a provider or network failure.
+
+        `to` is E.164. `reference` is our own id for the message (the outbox
+        row); status callbacks for it arrive at `status_callback`.
+        """
+
+    def fetch(self, provider_id: str) -> SendResult:
+        """The provider's current view of one message it accepted earlier.
+
+        For reconciling messages a dead worker left in "sending"; a provider
+        that has no such message answers accepted=False.
+        """
+
+
+def with_reference(url: str, reference: str) -> str:
+    """`url` with our reference added as a query parameter, replacing any earlier one."""
+    parts = urlsplit(url)
+    query = [(name, value) for name, value in parse_qsl(parts.query, keep_blank_values=True)
+             if name != REFERENCE_PARAMETER]
+    query.append((REFERENCE_PARAMETER, reference))
+    return urlunsplit(parts._replace(query=urlencode(query)))
