@@ -86,6 +86,7 @@ def _init_extensions(app: Flask) -> None:
     # Import every model module so metadata (and Alembic) sees all tables.
     from epanel.accounts import models as _accounts_models  # noqa: F401
     from epanel.panels import models as _panels_models  # noqa: F401
+    from epanel.privacy import models as _privacy_models  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)

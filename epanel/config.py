@@ -62,6 +62,14 @@ class Config:
     SMTP_STARTTLS = _env_bool("EPANEL_SMTP_STARTTLS", False)
     SMTP_TIMEOUT = _env_int("EPANEL_SMTP_TIMEOUT", 10)
 
+    # Age bands for analysis and "who is missing"; "75+" means 75 and over.
+    AGE_BANDS = _env("EPANEL_AGE_BANDS", "11-15,16-17,18-24,25-34,35-44,45-54,55-64,65-74,75+")
+    # Bump when the privacy notice text changes: consent records name the version agreed to.
+    PRIVACY_NOTICE_VERSION = _env("EPANEL_PRIVACY_NOTICE_VERSION", "2026-11")
+    SIGN_UP_CODE_TTL = timedelta(minutes=10)
+    SIGN_UP_CODE_MAX_ATTEMPTS = 5
+    SIGN_UP_LINK_TTL = timedelta(hours=48)
+
     PASSWORD_RESET_TTL = timedelta(minutes=_env_int("EPANEL_RESET_TTL_MINUTES", 60))
     SIGN_IN_LINK_TTL = timedelta(minutes=_env_int("EPANEL_SIGN_IN_LINK_TTL_MINUTES", 15))
 

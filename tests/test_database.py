@@ -10,18 +10,14 @@ from tests.conftest import make_fresh_database, settings_for_tests
 from tests.factories import create_user
 
 
-def test_sqlite_runs_in_wal_mode_with_foreign_keys(app, database_backend):
-    if database_backend != "sqlite":
-        pytest.skip("SQLite settings only apply on the SQLite run")
+def test_connections_use_the_settings_each_database_needs(app, database_backend):
     with db.engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-
-
-def test_postgresql_is_reached_with_psycopg_3(app, database_backend):
-    if database_backend != "postgres":
-        pytest.skip("only on the PostgreSQL run")
-    assert db.engine.dialect.driver == "psycopg"
+        if database_backend == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        else:
+            assert db.engine.dialect.driver == "psycopg"
+            assert connection.exec_driver_sql("SHOW server_version").scalar()
 
 
 def test_a_fresh_database_upgrades_and_matches_the_models(tmp_path_factory, database_backend, smtp_server):
@@ -64,6 +60,35 @@ def test_a_role_for_a_user_who_does_not_exist_is_refused(app):
             connection.execute(insert, {"user_id": user.id + 1000})
 
 
+def _head(app) -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config()).get_current_head()
+
+
 def test_upgrade_is_repeatable(app):
     upgrade()
-    assert db.session.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+    assert db.session.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == _head(app)
+
+
+def test_a_database_with_members_upgrades_without_losing_them(tmp_path_factory, database_backend, smtp_server):
+    url, drop = make_fresh_database(tmp_path_factory, database_backend)
+    try:
+        app = create_app(settings_for_tests(url, smtp_server))
+        with app.app_context():
+            upgrade(revision="0001")
+            with db.engine.begin() as connection:
+                connection.execute(sa.text(
+                    "INSERT INTO members (first_name, last_name, email, status, source, created_at) "
+                    "VALUES ('Early', 'Member', 'early@example.org', 'active', 'paper', CURRENT_TIMESTAMP)"
+                ))
+            upgrade()
+            row = db.session.execute(sa.text(
+                "SELECT first_name, contact_by_email, custom_attributes FROM members"
+            )).one()
+            db.session.remove()
+            db.engine.dispose()
+        assert row.first_name == "Early"
+        assert row.contact_by_email in (False, 0)
+    finally:
+        drop()

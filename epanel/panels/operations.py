@@ -1,31 +1,57 @@
-"""Writes for panels and members."""
+"""Writes for panels, members, ward lookups, groups, population targets and recruitment links."""
 
 import logging
 
+from flask import current_app
+
+from epanel.common.time import utcnow
 from epanel.extensions import db
-from epanel.panels.models import Panel, PanelMembership
+from epanel.panels.models import (
+    Member,
+    MemberSource,
+    MemberStatus,
+    Panel,
+    PanelMembership,
+    PostcodeArea,
+)
 from epanel.panels.queries import get_panel_by_slug
+from epanel.privacy.audit import record_audit_event
+from epanel.privacy.models import Consent, ConsentChannel, ConsentKind
 
 log = logging.getLogger(__name__)
 
+CONTACT_CONSENTS = {
+    "contact_by_email": ConsentKind.EMAIL,
+    "contact_by_sms": ConsentKind.SMS,
+    "contact_by_post": ConsentKind.POST,
+}
+
 
 class PanelError(ValueError):
-    """A panel change that breaks a rule; the message is for the officer."""
+    """A change that breaks a rule; the message is for the person who asked for it."""
 
 
-def create_panel(slug, name, *, description="", min_age=None, max_age=None,
+# --- panels ------------------------------------------------------------------
+
+
+def _check_age_range(min_age, max_age) -> None:
+    if min_age is not None and max_age is not None and min_age > max_age:
+        raise PanelError("The minimum age must not be more than the maximum age")
+
+
+def create_panel(slug, name, *, description="", min_age=None, max_age=None, area="",
                  is_youth_panel=False, signup_open=True) -> Panel:
     """Create a panel with its eligibility rules."""
     if get_panel_by_slug(slug) is not None:
         raise PanelError(f"A panel with the short name {slug} already exists")
-    if min_age is not None and max_age is not None and min_age > max_age:
-        raise PanelError("The minimum age must not be more than the maximum age")
+    _check_age_range(min_age, max_age)
     panel = Panel(
         slug=slug,
         name=name,
         description=description,
         min_age=min_age,
         max_age=max_age,
+        area=area,
         is_youth_panel=is_youth_panel,
         signup_open=signup_open,
     )
@@ -33,6 +59,24 @@ def create_panel(slug, name, *, description="", min_age=None, max_age=None,
     db.session.commit()
     log.info("panel %s created", slug)
     return panel
+
+
+def update_panel(panel: Panel, *, name, description, min_age, max_age, area, is_youth_panel, signup_open) -> Panel:
+    """Change a panel's name, description and eligibility; its short name stays."""
+    _check_age_range(min_age, max_age)
+    panel.name = name
+    panel.description = description
+    panel.min_age = min_age
+    panel.max_age = max_age
+    panel.area = area
+    panel.is_youth_panel = is_youth_panel
+    panel.signup_open = signup_open
+    db.session.commit()
+    log.info("panel %s updated", panel.slug)
+    return panel
+
+
+# --- members -------------------------------------------------------------------
 
 
 def add_members(members_with_panels) -> int:
@@ -47,3 +91,151 @@ def add_members(members_with_panels) -> int:
     return count
 
 
+def record_consents(member: Member, *, channel: ConsentChannel, notice_version: str,
+                    given_by: str | None = None) -> None:
+    """Record membership of each panel and each contact channel the member agreed to."""
+    for membership in member.memberships:
+        db.session.add(Consent(
+            member=member, kind=ConsentKind.PANEL_MEMBERSHIP, panel=membership.panel,
+            notice_version=notice_version, channel=channel, given_by=given_by,
+        ))
+    for flag, kind in CONTACT_CONSENTS.items():
+        if getattr(member, flag):
+            db.session.add(Consent(
+                member=member, kind=kind, notice_version=notice_version, channel=channel, given_by=given_by,
+            ))
+
+
+def _withdraw(member: Member, kind: ConsentKind, how: str, panel: Panel | None = None) -> None:
+    now = utcnow()
+    for consent in db.session.scalars(
+        db.select(Consent).where(
+            Consent.member_id == member.id, Consent.kind == kind, Consent.withdrawn_at.is_(None),
+            *([Consent.panel_id == panel.id] if panel is not None else []),
+        )
+    ):
+        consent.withdrawn_at = now
+        consent.withdrawn_how = how
+
+
+def add_paper_member(member: Member, panels: list[Panel], actor) -> Member:
+    """Key in a member from a paper form (assisted digital): active at once, consent given on paper."""
+    if not panels:
+        raise PanelError("Choose at least one panel")
+    _check_unique_contacts(member)
+    member.source = MemberSource.PAPER
+    member.status = MemberStatus.ACTIVE
+    member.confirmed_at = utcnow()
+    member.memberships = [PanelMembership(panel=panel) for panel in panels]
+    db.session.add(member)
+    record_consents(
+        member,
+        channel=ConsentChannel.PAPER,
+        notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+        given_by=f"paper form keyed by {actor.email}",
+    )
+    db.session.flush()
+    record_audit_event(actor, "member.created_from_paper", "member", member.id)
+    db.session.commit()
+    log.info("paper member %s added by user %s", member.id, actor.id)
+    return member
+
+
+def _check_unique_contacts(member: Member, *, ignore_id: int | None = None) -> None:
+    from epanel.panels.queries import find_member_by_email, find_member_by_mobile
+
+    for value, finder, label in (
+        (member.email, find_member_by_email, "email address"),
+        (member.mobile, find_member_by_mobile, "mobile number"),
+    ):
+        if value:
+            other = finder(value)
+            if other is not None and other.id != ignore_id:
+                raise PanelError(f"Another member already has this {label}")
+
+
+def update_member_profile(member: Member, changes: dict, actor, *, channel: ConsentChannel) -> Member:
+    """Change profile fields; contact preferences changed here are recorded as consent given or withdrawn."""
+    for field, value in changes.items():
+        setattr(member, field, value)
+    _check_unique_contacts(member, ignore_id=member.id)
+    notice = current_app.config["PRIVACY_NOTICE_VERSION"]
+    history = db.inspect(member).attrs
+    for flag, kind in CONTACT_CONSENTS.items():
+        before = history[flag].history.deleted
+        if not before or bool(before[0]) == bool(getattr(member, flag)):
+            continue
+        if getattr(member, flag):
+            db.session.add(Consent(member=member, kind=kind, notice_version=notice, channel=channel,
+                                   given_by=None if actor is None or actor.id == member.user_id else actor.email))
+        else:
+            _withdraw(member, kind, f"changed by {'the member' if actor is None or actor.id == member.user_id else actor.email}")
+    record_audit_event(actor, "member.updated", "member", member.id, fields=sorted(changes))
+    db.session.commit()
+    log.info("member %s updated", member.id)
+    return member
+
+
+def set_member_status(member: Member, status: MemberStatus, actor) -> None:
+    """Pause, resume or mark as left; leaving withdraws every consent."""
+    member.status = status
+    if status == MemberStatus.LEFT:
+        for kind in ConsentKind:
+            _withdraw(member, kind, "left the panels")
+        member.memberships = []
+        member.contact_by_email = member.contact_by_sms = member.contact_by_post = False
+    record_audit_event(actor, f"member.{status.value}", "member", member.id)
+    db.session.commit()
+    log.info("member %s is now %s", member.id, status.value)
+
+
+def leave_panel(member: Member, panel: Panel, actor) -> None:
+    """Leave one panel; leaving the last one means leaving altogether."""
+    member.memberships = [m for m in member.memberships if m.panel_id != panel.id]
+    _withdraw(member, ConsentKind.PANEL_MEMBERSHIP, "left this panel", panel=panel)
+    if not member.memberships:
+        set_member_status(member, MemberStatus.LEFT, actor)
+        return
+    record_audit_event(actor, "member.left_panel", "member", member.id, panel=panel.slug)
+    db.session.commit()
+    log.info("member %s left panel %s", member.id, panel.slug)
+
+
+def bulk_change_members(members: list[Member], action: str, actor, *, panel: Panel | None = None) -> int:
+    """Pause, resume or move many members at once; returns how many changed."""
+    if action == "move" and panel is None:
+        raise PanelError("Choose the panel to move the members to")
+    changed = 0
+    for member in members:
+        if action == "pause" and member.status == MemberStatus.ACTIVE:
+            member.status = MemberStatus.PAUSED
+        elif action == "resume" and member.status == MemberStatus.PAUSED:
+            member.status = MemberStatus.ACTIVE
+        elif action == "move" and [m.panel_id for m in member.memberships] != [panel.id]:
+            for old in member.memberships:
+                _withdraw(member, ConsentKind.PANEL_MEMBERSHIP, f"moved by {actor.email}", panel=old.panel)
+            member.memberships = [PanelMembership(panel=panel)]
+            db.session.add(Consent(member=member, kind=ConsentKind.PANEL_MEMBERSHIP, panel=panel,
+                                   notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+                                   channel=ConsentChannel.OFFICER, given_by=f"moved by {actor.email}"))
+        else:
+            continue
+        changed += 1
+    record_audit_event(actor, f"members.bulk_{action}", "member", None, count=changed,
+                       member_ids=[member.id for member in members][:1000])
+    db.session.commit()
+    log.info("bulk %s changed %d members", action, changed)
+    return changed
+
+
+# --- ward lookup --------------------------------------------------------------
+
+
+def replace_ward_lookup(rows: list[tuple[str, str, str | None]], actor) -> int:
+    """Replace the postcode to ward lookup with these (postcode, ward, parish) rows."""
+    db.session.execute(db.delete(PostcodeArea))
+    db.session.add_all(PostcodeArea(postcode=p, ward=w, parish=pa) for p, w, pa in rows)
+    record_audit_event(actor, "ward_lookup.replaced", "postcode_areas", None, rows=len(rows))
+    db.session.commit()
+    log.info("ward lookup replaced with %d postcodes", len(rows))
+    return len(rows)
