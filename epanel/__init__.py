@@ -48,6 +48,7 @@ def _check_config(app: Flask) -> None:
 def _configure_logging(app: Flask) -> None:
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def _configure_templates(app: Flask) -> None:
@@ -82,6 +83,7 @@ def _init_extensions(app: Flask) -> None:
     from epanel.database import configure_sqlite
     from epanel.extensions import csrf, db, limiter, login_manager, migrate
     from epanel.mail import init_mail
+    from epanel.messaging.gateways import init_sms_gateway
 
     # Import every model module so metadata (and Alembic) sees all tables.
     from epanel.accounts import models as _accounts_models  # noqa: F401
@@ -101,6 +103,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     init_mail(app)
+    init_sms_gateway(app)
 
     from epanel.accounts.views import load_user
 
@@ -112,10 +115,13 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from epanel.accounts.views import bp as accounts_bp
+    from epanel.panels.import_views import bp as panels_import_bp
+    from epanel.panels.outreach_views import bp as panels_outreach_bp
     from epanel.panels.views import bp as panels_bp
+    from epanel.privacy.views import bp as privacy_bp
     from epanel.site.views import bp as site_bp
 
-    for blueprint in (site_bp, accounts_bp, panels_bp):
+    for blueprint in (site_bp, accounts_bp, panels_bp, panels_import_bp, panels_outreach_bp, privacy_bp):
         app.register_blueprint(blueprint)
 
 

@@ -50,9 +50,9 @@ def get(client, url, **kwargs) -> Page:
     return Page(response.status_code, response.get_data(as_text=True), response.headers.get("Location"))
 
 
-def submit(client, url, data, *, follow_redirects=False) -> Page:
-    """Open the form page, then post it with its CSRF token, as a browser would."""
-    token = get(client, url).csrf_token()
+def submit(client, url, data, *, follow_redirects=False, form_page=None) -> Page:
+    """Open the form page (or `form_page`, where the button lives), then post with its CSRF token."""
+    token = get(client, form_page or url).csrf_token()
     response = client.post(url, data={"csrf_token": token, **data}, follow_redirects=follow_redirects)
     return Page(response.status_code, response.get_data(as_text=True), response.headers.get("Location"))
 

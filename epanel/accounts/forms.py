@@ -13,6 +13,7 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Validation
 
 from epanel.accounts.models import Role
 from epanel.accounts.passwords import password_problem
+from epanel.common.fields import GovEmailInput, strip_whitespace
 
 EMAIL_VALIDATORS = [
     InputRequired(message="Enter your email address"),
@@ -22,15 +23,6 @@ EMAIL_VALIDATORS = [
         check_deliverability=False,
     ),
 ]
-
-
-def strip_whitespace(value):
-    """People paste addresses with spaces around them; that is not their mistake."""
-    return value.strip() if isinstance(value, str) else value
-
-
-class GovEmailInput(GovTextInput):
-    input_type = "email"
 
 
 def _acceptable_password(form, field):

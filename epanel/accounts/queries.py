@@ -48,3 +48,7 @@ def list_users() -> list[User]:
 def count_users_by_role() -> dict:
     rows = db.session.execute(select(RoleGrant.role, func.count()).group_by(RoleGrant.role))
     return {role: count for role, count in rows}
+
+
+def get_user(user_id: int | None) -> User | None:
+    return db.session.get(User, user_id) if user_id else None

@@ -1,9 +1,11 @@
 """Writes for panels, members, ward lookups, groups, population targets and recruitment links."""
 
 import logging
+from datetime import date
 
 from flask import current_app
 
+from epanel.common.spreadsheets import csv_lines
 from epanel.common.time import utcnow
 from epanel.extensions import db
 from epanel.panels.models import (
@@ -14,7 +16,14 @@ from epanel.panels.models import (
     PanelMembership,
     PostcodeArea,
 )
-from epanel.panels.queries import get_panel_by_slug
+from epanel.panels.profile import age_on, band_for
+from epanel.panels.queries import (
+    age_bands,
+    find_member_by_email,
+    find_member_by_mobile,
+    get_panel_by_slug,
+    iter_members,
+)
 from epanel.privacy.audit import record_audit_event
 from epanel.privacy.models import Consent, ConsentChannel, ConsentKind
 
@@ -142,8 +151,6 @@ def add_paper_member(member: Member, panels: list[Panel], actor) -> Member:
 
 
 def _check_unique_contacts(member: Member, *, ignore_id: int | None = None) -> None:
-    from epanel.panels.queries import find_member_by_email, find_member_by_mobile
-
     for value, finder, label in (
         (member.email, find_member_by_email, "email address"),
         (member.mobile, find_member_by_mobile, "mobile number"),
@@ -239,3 +246,44 @@ def replace_ward_lookup(rows: list[tuple[str, str, str | None]], actor) -> int:
     db.session.commit()
     log.info("ward lookup replaced with %d postcodes", len(rows))
     return len(rows)
+
+
+# --- audited reads of personal data ----------------------------------------------------
+
+
+def record_member_view(member: Member, actor) -> None:
+    """Note that an officer opened a member's record."""
+    record_audit_event(actor, "member.viewed", "member", member.id)
+    db.session.commit()
+
+
+def record_member_list_view(actor, filters, shown: int) -> None:
+    """Note that an officer listed members, with the filters used."""
+    record_audit_event(actor, "members.listed", "member", None, filters=filters.as_query_args(), shown=shown)
+    db.session.commit()
+
+
+EXPORT_COLUMNS = [
+    "id", "first_name", "last_name", "email", "mobile", "postcode", "ward", "parish", "date_of_birth",
+    "age_band", "gender", "ethnic_group", "disability", "caring", "contact_by_email", "contact_by_sms",
+    "contact_by_post", "status", "source", "panels", "joined",
+]
+
+
+def export_members(filters, actor):
+    """Audit the export, then yield the matching members as CSV lines."""
+    record_audit_event(actor, "members.exported", "member", None, filters=filters.as_query_args())
+    db.session.commit()
+    log.info("member export by user %s", actor.id)
+    today, bands = date.today(), age_bands()
+
+    def rows():
+        for m in iter_members(filters, today=today):
+            yield [
+                m.id, m.first_name, m.last_name, m.email, m.mobile, m.postcode, m.ward, m.parish,
+                m.date_of_birth, band_for(age_on(m.date_of_birth, today), bands), m.gender, m.ethnic_group,
+                m.disability, m.caring, int(m.contact_by_email), int(m.contact_by_sms), int(m.contact_by_post),
+                m.status.value, m.source.value, ";".join(p.slug for p in m.panels), m.created_at.date(),
+            ]
+
+    return csv_lines(EXPORT_COLUMNS, rows())

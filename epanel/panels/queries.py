@@ -16,7 +16,7 @@ from epanel.panels.models import (
     PanelMembership,
     PostcodeArea,
 )
-from epanel.panels.profile import AgeBand, parse_age_bands
+from epanel.panels.profile import AgeBand, age_on, band_for, parse_age_bands
 from epanel.privacy.models import Consent
 
 
@@ -188,3 +188,18 @@ def consent_history(member: Member) -> list[Consent]:
 
 def distinct_values(column) -> list[str]:
     return sorted(v for v in db.session.scalars(select(column).distinct()) if v)
+
+
+def get_member(member_id: int) -> Member | None:
+    return db.session.get(Member, member_id)
+
+
+def get_members(member_ids: list[int]) -> list[Member]:
+    return list(db.session.scalars(
+        select(Member).where(Member.id.in_(member_ids))
+        .options(selectinload(Member.memberships).selectinload(PanelMembership.panel))
+    ))
+
+
+def age_band_of(member: Member, today: date | None = None) -> str | None:
+    return band_for(age_on(member.date_of_birth, today or date.today()), age_bands())

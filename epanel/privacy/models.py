@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from epanel.common.time import utcnow
 from epanel.common.types import UTCDateTime, enum_column
@@ -56,6 +56,10 @@ class Consent(db.Model):
     given_by: Mapped[str | None] = mapped_column(String(200))
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_how: Mapped[str | None] = mapped_column(String(200))
+
+    # By name, so this bottom-of-the-stack module imports no domain.
+    member = relationship("Member")
+    panel = relationship("Panel")
 
     @property
     def is_current(self) -> bool:

@@ -1,0 +1,1 @@
+"""Messaging: SMS and e-mail to members. The only domain that imports the `sms` package."""

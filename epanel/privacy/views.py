@@ -1,0 +1,59 @@
+"""Members' own data: download everything held about them, and delete their account."""
+
+import json
+from datetime import date
+
+from flask import Blueprint, Response, abort, redirect, render_template, session, url_for
+from flask_login import current_user, logout_user
+
+from epanel.accounts.access import public, signed_in
+from epanel.panels.forms import ContinueForm
+from epanel.panels.queries import find_member_for_user
+from epanel.privacy import operations
+
+bp = Blueprint("privacy", __name__)
+
+
+def _my_member():
+    return find_member_for_user(current_user) or abort(404)
+
+
+@bp.route("/my/data")
+@signed_in
+def download_my_data():
+    _my_member()
+    return render_template("privacy/my_data.html", form=ContinueForm())
+
+
+@bp.route("/my/data.json", methods=["POST"])
+@signed_in
+def my_data_file():
+    member = _my_member()
+    form = ContinueForm()
+    if not form.validate_on_submit():
+        abort(400)
+    data = operations.export_member_data(member, current_user)
+    return Response(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        mimetype="application/json",
+        headers={"Content-Disposition": f"attachment; filename=my-panel-data-{date.today()}.json"},
+    )
+
+
+@bp.route("/my/delete", methods=["GET", "POST"])
+@signed_in
+def delete_my_account():
+    member = _my_member()
+    form = ContinueForm()
+    if form.validate_on_submit():
+        operations.erase_member(member, current_user)
+        logout_user()
+        session.clear()
+        return redirect(url_for("privacy.account_deleted"))
+    return render_template("privacy/delete.html", form=form, member=member)
+
+
+@bp.route("/my/deleted")
+@public
+def account_deleted():
+    return render_template("privacy/deleted.html")
