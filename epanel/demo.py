@@ -7,10 +7,16 @@ import logging
 import random
 from datetime import date, timedelta
 
+from flask import current_app
+
 from epanel.accounts.operations import create_user
+from epanel.common.time import utcnow
+from epanel.extensions import db
 from epanel.panels.models import Member, MemberSource, MemberStatus
-from epanel.panels.operations import add_members, create_panel
+from epanel.panels.operations import add_members, create_panel, record_consents, replace_ward_lookup
+from epanel.panels.profile import CARING_ANSWERS, DISABILITY_ANSWERS, ETHNIC_GROUPS
 from epanel.panels.queries import get_panel_by_slug
+from epanel.privacy.models import ConsentChannel
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +30,12 @@ DEMO_USERS = [
     ("member@avonmere.example", "Sam Okafor", ["member"]),
 ]
 
+# Ward, its postcode district and its parish (town wards have none).
 WARDS = [
-    "Abbey", "Brookside", "Castle Hill", "Dunmore", "Eastgate",
-    "Fernlea", "Greenbank", "Harbour", "Kingsmead", "Riverside",
+    ("Abbey", "AV1", None), ("Brookside", "AV2", "Brookside Parish"), ("Castle Hill", "AV3", None),
+    ("Dunmore", "AV4", "Dunmore and Kilby"), ("Eastgate", "AV5", None), ("Fernlea", "AV6", "Fernlea Parish"),
+    ("Greenbank", "AV7", None), ("Harbour", "AV8", None), ("Kingsmead", "AV9", "Kingsmead Parish"),
+    ("Riverside", "AV10", None),
 ]
 FIRST_NAMES = [
     "Amelia", "Oliver", "Isla", "George", "Ava", "Noah", "Mia", "Arthur", "Ivy", "Leo",
@@ -39,7 +48,67 @@ LAST_NAMES = [
     "Khan", "Patel", "Begum", "Nowak", "Kowalski", "Chen", "Wong", "Mensah", "Okafor",
     "O'Brien", "Murphy", "MacLeod", "Thomas", "Roberts", "Hughes", "Singh", "Ahmed",
 ]
-GENDERS = ["Woman", "Man", "Woman", "Man", "Non-binary", "Prefer not to say"]
+# Like most panels, the demo over-represents older women, so "who is missing" has something to say.
+GENDERS = ["Woman"] * 6 + ["Man"] * 4 + ["Non-binary", "Prefer not to say"]
+CONSENT_CHANNEL = {
+    MemberSource.SIGN_UP: ConsentChannel.WEB,
+    MemberSource.IMPORT: ConsentChannel.IMPORT,
+    MemberSource.PAPER: ConsentChannel.PAPER,
+    MemberSource.SMS: ConsentChannel.SMS,
+    MemberSource.SCHOOL: ConsentChannel.SCHOOL,
+}
+
+
+def demo_postcodes() -> list[tuple[str, str, str | None]]:
+    """Ten made-up postcodes in each demo ward."""
+    letters = "ABDEFGHJLN"
+    return [
+        (f"{district} {n}{letters[n]}{letters[(n * 3) % 10]}", ward, parish)
+        for ward, district, parish in WARDS
+        for n in range(10)
+    ]
+
+
+def _demo_member(rng, number, today, postcodes, panels) -> tuple[Member, list]:
+    citizens, youth, groups = panels
+    age = rng.choice([rng.randint(13, 25)] + [rng.randint(35, 90)] * 3 + [rng.randint(18, 90)] * 2)
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    postcode, ward, parish = rng.choice(postcodes)
+    has_mobile = number < 1000 and rng.random() < 0.6
+    source = rng.choices(list(MemberSource), weights=[45, 30, 15, 5, 5])[0]
+    status = rng.choices(list(MemberStatus), weights=[4, 86, 5, 5])[0]
+    member = Member(
+        first_name=first,
+        last_name=last,
+        email=f"{first}.{last}.{number}@example.org".lower().replace("'", ""),
+        mobile=f"+4477009{number:05d}" if has_mobile else None,
+        postcode=postcode,
+        ward=ward,
+        parish=parish,
+        date_of_birth=today - timedelta(days=age * 365 + rng.randint(0, 364)),
+        gender=rng.choice(GENDERS),
+        ethnic_group=rng.choices(ETHNIC_GROUPS, weights=[6, 3, 2, 85, 1, 3])[0] if rng.random() < 0.8 else None,
+        disability=rng.choice(DISABILITY_ANSWERS) if rng.random() < 0.7 else None,
+        caring=rng.choice(CARING_ANSWERS) if rng.random() < 0.7 else None,
+        contact_by_email=rng.random() < 0.9,
+        contact_by_sms=has_mobile and rng.random() < 0.7,
+        contact_by_post=source == MemberSource.PAPER,
+        address=f"{rng.randint(1, 120)} {rng.choice(['High Street', 'Mill Lane', 'Church Road', 'Station Road'])}"
+        if source == MemberSource.PAPER else None,
+        status=status,
+        source=source,
+        confirmed_at=None if status == MemberStatus.PENDING else utcnow(),
+    )
+    if age < 18:
+        member.parent_name, member.parent_contact = f"{rng.choice(FIRST_NAMES)} {last}", f"parent.{number}@example.org"
+        chosen = [youth]
+    elif age > 25:
+        chosen = [citizens]
+    else:
+        chosen = rng.choice([[youth], [citizens], [youth, citizens]])
+    if age >= 18 and rng.random() < 0.06:
+        chosen = chosen + [groups]
+    return member, chosen
 
 
 def load_demo(member_count: int = 300, seed: int = 2026) -> bool:
@@ -52,67 +121,35 @@ def load_demo(member_count: int = 300, seed: int = 2026) -> bool:
         for email, name, roles in DEMO_USERS
     }
     citizens = create_panel(
-        "citizens",
-        "Citizens' Panel",
+        "citizens", "Citizens' Panel", min_age=18, area="Avonmere district",
         description="Residents aged 18 and over who give their views on council services and plans.",
-        min_age=18,
     )
     youth = create_panel(
-        "youth",
-        "Youth Panel",
+        "youth", "Youth Panel", min_age=11, max_age=25, is_youth_panel=True, area="Avonmere district",
         description="Young people aged 11 to 25 who help shape services for young people.",
-        min_age=11,
-        max_age=25,
-        is_youth_panel=True,
     )
     groups = create_panel(
-        "community-groups",
-        "Community Groups",
+        "community-groups", "Community Groups",
         description="Parish councils, community groups and youth clubs responding for their members.",
     )
+    postcodes = demo_postcodes()
+    replace_ward_lookup(postcodes, "demo")
     today = date.today()
-    rows = [
-        (
-            Member(
-                user_id=accounts["member@avonmere.example"].id,
-                first_name="Sam",
-                last_name="Okafor",
-                email="member@avonmere.example",
-                mobile="+447700900000",
-                postcode="AV1 2BX",
-                ward="Riverside",
-                date_of_birth=date(1988, 5, 14),
-                gender="Man",
-                status=MemberStatus.ACTIVE,
-                source=MemberSource.SIGN_UP,
-            ),
-            [citizens],
-        )
+    sam = Member(
+        user_id=accounts["member@avonmere.example"].id, first_name="Sam", last_name="Okafor",
+        email="member@avonmere.example", mobile="+447700900000", postcode=postcodes[-1][0],
+        ward="Riverside", date_of_birth=date(1988, 5, 14), gender="Man", contact_by_email=True,
+        contact_by_sms=True, status=MemberStatus.ACTIVE, source=MemberSource.SIGN_UP, confirmed_at=utcnow(),
+    )
+    rows = [(sam, [citizens])] + [
+        _demo_member(rng, number, today, postcodes, (citizens, youth, groups))
+        for number in range(1, member_count)
     ]
-    for number in range(1, member_count):
-        age = rng.choice([rng.randint(11, 25), rng.randint(18, 90), rng.randint(18, 90)])
-        born = today - timedelta(days=age * 365 + rng.randint(0, 364))
-        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        panels = [youth] if age < 18 else [citizens] if age > 25 else rng.choice([[youth], [citizens], [youth, citizens]])
-        if age >= 18 and rng.random() < 0.06:
-            panels = panels + [groups]
-        rows.append(
-            (
-                Member(
-                    first_name=first,
-                    last_name=last,
-                    email=f"{first}.{last}.{number}@example.org".lower().replace("'", ""),
-                    mobile=f"+4477009{number:05d}" if number < 1000 and rng.random() < 0.7 else None,
-                    postcode=f"AV{rng.randint(1, 9)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
-                    ward=rng.choice(WARDS),
-                    date_of_birth=born,
-                    gender=rng.choice(GENDERS),
-                    status=rng.choices(list(MemberStatus), weights=[5, 85, 5, 5])[0],
-                    source=rng.choices(list(MemberSource), weights=[45, 30, 15, 5, 5])[0],
-                ),
-                panels,
-            )
-        )
     add_members(rows)
+    notice = current_app.config["PRIVACY_NOTICE_VERSION"]
+    for member, _panels in rows:
+        if member.status != MemberStatus.PENDING:
+            record_consents(member, channel=CONSENT_CHANNEL[member.source], notice_version=notice)
+    db.session.commit()
     log.info("demo council loaded with %d members", len(rows))
     return True

@@ -1,10 +1,12 @@
 """Forms for panels, members and the public sign-up, one thing per page."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
     GovCheckboxInput,
+    GovFileInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -378,4 +380,10 @@ class BulkActionForm(FlaskForm):
 
 
 class WardLookupForm(FlaskForm):
+    lookup = FileField(
+        "Postcode to ward lookup (CSV)",
+        description="Columns: postcode, ward, and optionally parish. The file replaces the current lookup.",
+        validators=[FileRequired(message="Choose a CSV file to upload")],
+        widget=GovFileInput(),
+    )
     submit = SubmitField("Upload lookup", widget=GovSubmitInput())

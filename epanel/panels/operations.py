@@ -1,5 +1,7 @@
 """Writes for panels, members, ward lookups, groups, population targets and recruitment links."""
 
+import csv
+import io
 import logging
 from datetime import date
 
@@ -16,7 +18,7 @@ from epanel.panels.models import (
     PanelMembership,
     PostcodeArea,
 )
-from epanel.panels.profile import age_on, band_for
+from epanel.panels.profile import ProfileValueError, age_on, band_for, normalise_postcode
 from epanel.panels.queries import (
     age_bands,
     find_member_by_email,
@@ -163,20 +165,19 @@ def _check_unique_contacts(member: Member, *, ignore_id: int | None = None) -> N
 
 def update_member_profile(member: Member, changes: dict, actor, *, channel: ConsentChannel) -> Member:
     """Change profile fields; contact preferences changed here are recorded as consent given or withdrawn."""
+    before = {flag: bool(getattr(member, flag)) for flag in CONTACT_CONSENTS}
     for field, value in changes.items():
         setattr(member, field, value)
     _check_unique_contacts(member, ignore_id=member.id)
-    notice = current_app.config["PRIVACY_NOTICE_VERSION"]
-    history = db.inspect(member).attrs
+    by_member = actor is None or getattr(actor, "id", None) == member.user_id
+    who = "the member" if by_member else actor.email
     for flag, kind in CONTACT_CONSENTS.items():
-        before = history[flag].history.deleted
-        if not before or bool(before[0]) == bool(getattr(member, flag)):
-            continue
-        if getattr(member, flag):
-            db.session.add(Consent(member=member, kind=kind, notice_version=notice, channel=channel,
-                                   given_by=None if actor is None or actor.id == member.user_id else actor.email))
-        else:
-            _withdraw(member, kind, f"changed by {'the member' if actor is None or actor.id == member.user_id else actor.email}")
+        now_on = bool(getattr(member, flag))
+        if now_on and not before[flag]:
+            db.session.add(Consent(member=member, kind=kind, channel=channel, given_by=None if by_member else who,
+                                   notice_version=current_app.config["PRIVACY_NOTICE_VERSION"]))
+        elif before[flag] and not now_on:
+            _withdraw(member, kind, f"changed by {who}")
     record_audit_event(actor, "member.updated", "member", member.id, fields=sorted(changes))
     db.session.commit()
     log.info("member %s updated", member.id)
@@ -287,3 +288,42 @@ def export_members(filters, actor):
             ]
 
     return csv_lines(EXPORT_COLUMNS, rows())
+
+
+MAX_LOOKUP_BYTES = 20 * 1024 * 1024
+
+
+def read_ward_lookup(content: bytes) -> tuple[list[tuple[str, str, str | None]], list[str]]:
+    """Parse a postcode,ward[,parish] CSV; returns the good rows and a message for each bad one."""
+    if len(content) > MAX_LOOKUP_BYTES:
+        raise PanelError("The file is larger than 20 MB. Split it, or remove columns other than postcode, ward and parish")
+    if b"\x00" in content[:4096]:
+        raise PanelError("The file is not a CSV file. In Excel, use Save as, then CSV UTF-8")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = content.decode("cp1252", errors="replace")
+    reader = csv.DictReader(io.StringIO(text))
+    headers = {(name or "").strip().lower(): name for name in reader.fieldnames or []}
+    if "postcode" not in headers or "ward" not in headers:
+        raise PanelError("The file must be a CSV with columns named postcode and ward (and optionally parish)")
+    rows, problems, seen = [], [], set()
+    for line, record in enumerate(reader, start=2):
+        raw_postcode = (record.get(headers["postcode"]) or "").strip()
+        ward = (record.get(headers["ward"]) or "").strip()
+        parish = (record.get(headers["parish"]) or "").strip() if "parish" in headers else ""
+        if not raw_postcode and not ward:
+            continue
+        try:
+            postcode = normalise_postcode(raw_postcode)
+        except ProfileValueError:
+            problems.append(f"Row {line}: '{raw_postcode}' is not a postcode")
+            continue
+        if not ward:
+            problems.append(f"Row {line}: {postcode} has no ward")
+        elif postcode in seen:
+            problems.append(f"Row {line}: {postcode} appears more than once; the first row is used")
+        else:
+            seen.add(postcode)
+            rows.append((postcode, ward[:80], parish[:80] or None))
+    return rows, problems

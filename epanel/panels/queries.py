@@ -203,3 +203,7 @@ def get_members(member_ids: list[int]) -> list[Member]:
 
 def age_band_of(member: Member, today: date | None = None) -> str | None:
     return band_for(age_on(member.date_of_birth, today or date.today()), age_bands())
+
+
+def count_postcode_areas() -> int:
+    return db.session.scalar(select(func.count()).select_from(PostcodeArea))

@@ -40,6 +40,7 @@ from epanel.panels.forms import (
     PostcodeForm,
     PrivacyForm,
     WardForm,
+    WardLookupForm,
 )
 from epanel.panels.models import Member, MemberStatus
 from epanel.panels.profile import age_on, format_mobile
@@ -255,6 +256,28 @@ def edit_member(member_id):
 
 def _channels_of(member) -> list[str]:
     return [name for name in ("email", "sms", "post") if getattr(member, f"contact_by_{name}")]
+
+
+@bp.route("/officer/wards", methods=["GET", "POST"])
+@roles_required(*OFFICERS)
+def ward_lookup():
+    form = WardLookupForm()
+    problems = []
+    if form.validate_on_submit():
+        try:
+            rows, problems = operations.read_ward_lookup(form.lookup.data.read(operations.MAX_LOOKUP_BYTES + 1))
+            if not rows:
+                raise operations.PanelError("The file has no usable rows, so the lookup was not changed")
+            operations.replace_ward_lookup(rows, current_user)
+        except operations.PanelError as error:
+            form.lookup.errors.append(str(error))
+        else:
+            flash(f"Lookup replaced: {len(rows):,} postcodes"
+                  + (f", {len(problems)} rows skipped (listed below)" if problems else ""), "success")
+            if not problems:
+                return redirect(url_for("panels.ward_lookup"))
+    return render_template("panels/wards.html", form=form, problems=problems,
+                           postcodes=queries.count_postcode_areas(), wards=queries.list_wards())
 
 
 # --- public sign-up: one question per page -----------------------------------------

@@ -1,0 +1,121 @@
+"""Members looking after their own membership and data."""
+
+import json
+
+import pytest
+
+from epanel.accounts.queries import find_user_by_email
+from epanel.extensions import db
+from epanel.panels.models import Member, MemberStatus
+from epanel.privacy.models import AuditEvent, Consent, ConsentKind
+from epanel.privacy.operations import erase_member
+from tests.factories import PASSWORD, create_member, create_panel, create_user
+from tests.pages import get, path_of, sign_in, submit
+
+
+@pytest.fixture
+def member(app, client):
+    citizens = create_panel("citizens", "Citizens' Panel")
+    youth = create_panel("youth", "Youth Panel")
+    user = create_user("sam@example.org", roles=["member"])
+    person = create_member([citizens, youth], email="sam@example.org", first_name="Sam", user_id=user.id,
+                           contact_by_email=True)
+    db.session.add(Consent(member=person, kind=ConsentKind.EMAIL, notice_version="2026-11", channel="web"))
+    db.session.commit()
+    sign_in(client, "sam@example.org", PASSWORD)
+    return person
+
+
+def test_a_member_sees_their_profile(client, member):
+    page = get(client, "/my/profile")
+
+    assert page.heading == "Your profile"
+    assert "sam@example.org" in page.text
+    assert "Citizens' Panel, Youth Panel" in page.text
+
+
+def test_unticking_every_channel_stops_contact_and_withdraws_consent(client, member):
+    page = submit(client, "/my/preferences", {})
+
+    assert path_of(page.location) == "/my/profile"
+    db.session.expire_all()
+    assert not (member.contact_by_email or member.contact_by_sms or member.contact_by_post)
+    email_consent = db.session.scalar(db.select(Consent).where(Consent.kind == ConsentKind.EMAIL))
+    assert email_consent.withdrawn_at is not None
+    assert email_consent.withdrawn_how == "changed by the member"
+
+
+def test_choosing_text_messages_without_a_mobile_is_refused(client, member):
+    page = submit(client, "/my/preferences", {"channels": ["sms"]})
+
+    assert page.error_summary == ["You did not give a mobile number: untick text message, or go back and add one"]
+
+
+def test_pausing_and_resuming(client, member):
+    submit(client, "/my/pause", {}, form_page="/my/profile")
+    db.session.expire_all()
+    assert member.status == MemberStatus.PAUSED
+    assert "Resume my membership" in get(client, "/my/profile").text
+
+    submit(client, "/my/pause", {}, form_page="/my/profile")
+    db.session.expire_all()
+    assert member.status == MemberStatus.ACTIVE
+
+
+def test_leaving_one_panel_then_all(client, member):
+    submit(client, "/my/leave", {"panel": "youth"})
+    db.session.expire_all()
+    assert [panel.slug for panel in member.panels] == ["citizens"]
+    assert member.status == MemberStatus.ACTIVE
+
+    submit(client, "/my/leave", {"panel": "all"})
+    db.session.expire_all()
+    assert member.status == MemberStatus.LEFT
+    assert member.panels == []
+    assert db.session.scalar(db.select(db.func.count(Consent.id)).where(Consent.withdrawn_at.is_(None))) == 0
+
+
+def test_download_my_data_holds_the_profile_and_consents(client, member):
+    response = client.post("/my/data.json", data={"csrf_token": get(client, "/my/data").csrf_token()})
+
+    data = json.loads(response.get_data(as_text=True))
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert data["profile"]["email"] == "sam@example.org"
+    assert {p["panel"] for p in data["panels"]} == {"Citizens' Panel", "Youth Panel"}
+    assert data["consents"][0]["what"] == "Contact by email"
+    assert db.session.scalar(db.select(AuditEvent.action).where(AuditEvent.action == "member.data_exported"))
+
+
+def test_deleting_my_account_removes_the_person_and_signs_out(client, member):
+    member_id = member.id
+
+    page = submit(client, "/my/delete", {})
+
+    assert path_of(page.location) == "/my/deleted"
+    db.session.expire_all()
+    assert db.session.get(Member, member_id) is None
+    assert find_user_by_email("sam@example.org") is None
+    assert db.session.scalar(db.select(db.func.count(Consent.id))) == 0
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "member.erased"))
+    assert event.object_id == str(member_id)
+    assert "sam" not in json.dumps(event.details).lower()
+    assert path_of(get(client, "/my/profile").location).startswith("/sign-in")
+
+
+def test_erasing_a_member_keeps_a_staff_account(app):
+    panel = create_panel()
+    user = create_user("staff@example.org", roles=["officer", "member"])
+    person = create_member([panel], email="staff@example.org", user_id=user.id)
+
+    erase_member(person, "test")
+
+    assert find_user_by_email("staff@example.org") is not None
+
+
+def test_an_account_without_a_membership_is_told_so(client, app):
+    create_user("nomember@example.org", roles=["member"])
+    client._cookies.clear()
+    sign_in(client, "nomember@example.org", PASSWORD)
+
+    assert "not linked to a panel membership" in get(client, "/my/profile").text
+    assert get(client, "/my/data").status == 404
