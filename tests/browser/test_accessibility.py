@@ -12,6 +12,10 @@ VIEWPORTS = {"desktop": DESKTOP, "320px": PHONE_320}
 
 PUBLIC_PAGES = [
     "/",
+    "/join",
+    "/join/date-of-birth",
+    "/join/too-young",
+    "/join/no-panels",
     "/sign-in",
     "/reset-password",
     "/sign-in-link",
@@ -21,7 +25,11 @@ PUBLIC_PAGES = [
     "/contact",
 ]
 
-STAFF_PAGES = ["/staff", "/officer/panels", "/admin/users", "/admin/users/new", "/account"]
+STAFF_PAGES = [
+    "/staff", "/officer/panels", "/officer/panels/new", "/officer/panels/citizens/edit", "/officer/members",
+    "/officer/members/new", "/officer/wards", "/admin/users", "/admin/users/new", "/account",
+]
+MEMBER_PAGES = ["/my/profile", "/my/preferences", "/my/leave", "/my/data", "/my/delete"]
 
 
 def _check(page, url):
@@ -59,11 +67,24 @@ def test_public_pages_have_no_serious_accessibility_problems(app, live_server, n
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_staff_pages_have_no_serious_accessibility_problems(app, live_server, new_page, viewport):
-    create_panel("citizens", "Citizens' Panel", min_age=18)
+    citizens = create_panel("citizens", "Citizens' Panel", min_age=18)
+    member = create_member([citizens], email="resident@example.org", mobile="+447700900321", ward="Abbey")
     create_user("admin@example.org", roles=["admin", "officer"])
     page = new_page(VIEWPORTS[viewport])
     sign_in_through_the_form(page, live_server, "admin@example.org")
-    for url in STAFF_PAGES:
+    for url in STAFF_PAGES + [f"/officer/members/{member.id}", f"/officer/members/{member.id}/edit"]:
+        page.goto(live_server + url)
+        _check(page, url)
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_member_pages_have_no_serious_accessibility_problems(app, live_server, new_page, viewport):
+    citizens = create_panel("citizens", "Citizens' Panel", min_age=18)
+    user = create_user("sam@example.org", roles=["member"])
+    create_member([citizens], email="sam@example.org", user_id=user.id, contact_by_email=True)
+    page = new_page(VIEWPORTS[viewport])
+    sign_in_through_the_form(page, live_server, "sam@example.org")
+    for url in MEMBER_PAGES:
         page.goto(live_server + url)
         _check(page, url)
 

@@ -45,8 +45,8 @@ def test_signing_in_with_the_keyboard_alone(live_server, new_page):
     page.keyboard.type("member@example.org")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
 
     assert page.locator("h1").inner_text() == "Your account"
 
