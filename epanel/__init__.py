@@ -67,6 +67,10 @@ def _configure_templates(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
 
+    from epanel.common.markdown import render_markdown
+
+    app.add_template_filter(render_markdown, "markdown")
+
     @app.context_processor
     def council_context():
         return {
@@ -89,6 +93,8 @@ def _init_extensions(app: Flask) -> None:
     from epanel.accounts import models as _accounts_models  # noqa: F401
     from epanel.panels import models as _panels_models  # noqa: F401
     from epanel.privacy import models as _privacy_models  # noqa: F401
+    from epanel.consultations import models as _consultations_models  # noqa: F401
+    from epanel.respond import models as _respond_models  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
@@ -118,11 +124,17 @@ def _register_blueprints(app: Flask) -> None:
     from epanel.panels.import_views import bp as panels_import_bp
     from epanel.panels.outreach_views import bp as panels_outreach_bp
     from epanel.panels.views import bp as panels_bp
+    from epanel.consultations.audience_views import bp as consultations_audience_bp
+    from epanel.consultations.views import bp as consultations_bp
     from epanel.privacy.views import bp as privacy_bp
+    from epanel.respond.views import bp as respond_bp
+    from epanel.respond.views import register_template_globals
     from epanel.site.views import bp as site_bp
 
-    for blueprint in (site_bp, accounts_bp, panels_bp, panels_import_bp, panels_outreach_bp, privacy_bp):
+    for blueprint in (site_bp, accounts_bp, panels_bp, panels_import_bp, panels_outreach_bp,
+                      consultations_bp, consultations_audience_bp, respond_bp, privacy_bp):
         app.register_blueprint(blueprint)
+    register_template_globals(app)
 
 
 def _register_request_hooks(app: Flask) -> None:

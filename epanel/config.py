@@ -70,6 +70,10 @@ class Config:
     SIGN_UP_CODE_MAX_ATTEMPTS = 5
     SIGN_UP_LINK_TTL = timedelta(hours=48)
 
+    # Contact-frequency rule: leave out members invited more than this many times in this many days.
+    INVITATION_LIMIT = _env_int("EPANEL_INVITATION_LIMIT", 3)
+    INVITATION_WINDOW_DAYS = _env_int("EPANEL_INVITATION_WINDOW_DAYS", 90)
+
     PASSWORD_RESET_TTL = timedelta(minutes=_env_int("EPANEL_RESET_TTL_MINUTES", 60))
     SIGN_IN_LINK_TTL = timedelta(minutes=_env_int("EPANEL_SIGN_IN_LINK_TTL_MINUTES", 15))
 

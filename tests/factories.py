@@ -35,3 +35,45 @@ def create_member(panels=(), *, first_name="Alex", last_name=None, status=Member
     )
     panel_operations.add_members([(member, list(panels))])
     return member
+
+
+def create_consultation(title="Parks and open spaces", *, kinds=("single",), open_now=True, sections=1, **access):
+    """A consultation with one question of each kind given (spread over `sections` pages)."""
+    from epanel.consultations import operations as consultation_operations
+    from epanel.consultations.models import ConsultationStatus
+
+    consultation = consultation_operations.create_consultation(title, None, summary="About our parks.", **access)
+    pages = [consultation.sections[0]] + [
+        consultation_operations.add_section(consultation, f"Page {number}") for number in range(2, sections + 1)
+    ]
+    for index, kind in enumerate(kinds):
+        page = pages[index * len(pages) // max(len(kinds), 1)]
+        consultation_operations.add_question(page, kind, f"Question about {kind}", **QUESTION_EXTRAS.get(kind, {}))
+    if open_now:
+        consultation_operations.move_to(consultation, ConsultationStatus.OPEN)
+    return consultation
+
+
+QUESTION_EXTRAS = {
+    "single": {"choices": ["Every day", "Every week", "Less often"], "allow_other": True},
+    "multiple": {"choices": ["Walking", "Sport", "Play", "Nature"], "settings": {"max_choices": 2}},
+    "number": {"settings": {"min": 0, "max": 20}},
+    "short_text": {"settings": {"max_length": 50}},
+    "long_text": {"settings": {"max_length": 200}},
+    "ranking": {"choices": ["Toilets", "Lighting", "Benches"]},
+    "grid": {"rows": ["Cleanliness", "Safety"]},
+}
+
+
+def create_invitation(consultation, member):
+    """An invitation with a known private token; returns (invitation, token)."""
+    from epanel.consultations.invitations import hash_invitation_token, new_invitation_token
+    from epanel.consultations.models import Invitation, InvitationChannel
+    from epanel.extensions import db
+
+    token = new_invitation_token()
+    invitation = Invitation(consultation_id=consultation.id, member_id=member.id, channel=InvitationChannel.EMAIL,
+                            token_hash=hash_invitation_token(token))
+    db.session.add(invitation)
+    db.session.commit()
+    return invitation, token

@@ -1,0 +1,1 @@
+"""Consultations: surveys and ballots, their questions, audiences, invitations and lifecycle."""

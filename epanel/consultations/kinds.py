@@ -1,0 +1,324 @@
+"""The question kinds. Each kind knows how to read its answer from a form, check it, store it
+as long-form Answer rows, read it back, and which template asks it. Analysis and exports use
+these methods and never branch on a kind's name."""
+
+import math
+from dataclasses import dataclass, field
+
+AGREEMENT_SCALE = [
+    ("5", "Strongly agree"),
+    ("4", "Agree"),
+    ("3", "Neither agree nor disagree"),
+    ("2", "Disagree"),
+    ("1", "Strongly disagree"),
+]
+YES_NO = [("1", "Yes"), ("2", "No")]
+OTHER = "other"  # the code of the "Other (please say)" choice
+
+
+@dataclass
+class Parsed:
+    """An answer read from a form: a plain value (None when not answered) and any error."""
+
+    value: object = None
+    error: str | None = None
+    other_text: str = ""
+
+
+@dataclass
+class AnswerRow:
+    """What one Answer row will hold; kinds work with these so they need no database."""
+
+    option_code: str | None = None
+    row_code: str | None = None
+    number: float | None = None
+    text: str | None = None
+
+
+@dataclass
+class Kind:
+    key: str
+    label: str
+    template: str
+    has_choices: bool = False
+    has_rows: bool = False
+    preset_choices: list[tuple[str, str]] = field(default_factory=list)
+
+    def field_name(self, question) -> str:
+        return f"q{question.id}"
+
+    def parse(self, question, form) -> Parsed:
+        raise NotImplementedError
+
+    def to_rows(self, question, parsed: Parsed) -> list[AnswerRow]:
+        raise NotImplementedError
+
+    def from_rows(self, question, rows: list[AnswerRow]) -> Parsed:
+        raise NotImplementedError
+
+    def chosen_codes(self, parsed: Parsed) -> set[str]:
+        """Option codes this answer picks, for show-only-if conditions on later questions."""
+        return set()
+
+    def missing_message(self, number: int) -> str:
+        return f"Answer question {number}"
+
+    def describe(self, question, parsed: Parsed) -> list[str]:
+        """The answer as lines a person can read back, e.g. on the check-your-answers page."""
+        return [] if parsed.value is None else [str(parsed.value)]
+
+
+def _choice_codes(question) -> set[str]:
+    codes = {option.code for option in question.choices}
+    if question.allow_other:
+        codes.add(OTHER)
+    return codes
+
+
+def _label(options, code, other_text="") -> str:
+    if code == OTHER:
+        return f"Other: {other_text}"
+    return next((option.label for option in options if option.code == code), code)
+
+
+def _other_text(question, form) -> str:
+    return (form.get(f"q{question.id}-other") or "").strip()[:500]
+
+
+class SingleChoice(Kind):
+    def parse(self, question, form):
+        code = (form.get(self.field_name(question)) or "").strip()
+        if not code:
+            return Parsed()
+        if code not in _choice_codes(question):
+            return Parsed(error="Choose one of the answers listed")
+        other = _other_text(question, form) if code == OTHER else ""
+        if code == OTHER and not other:
+            return Parsed(value=code, error="Tell us your other answer")
+        return Parsed(value=code, other_text=other)
+
+    def to_rows(self, question, parsed):
+        return [AnswerRow(option_code=parsed.value, text=parsed.other_text or None)]
+
+    def from_rows(self, question, rows):
+        return Parsed(value=rows[0].option_code, other_text=rows[0].text or "") if rows else Parsed()
+
+    def chosen_codes(self, parsed):
+        return {parsed.value} if parsed.value else set()
+
+    def missing_message(self, number):
+        return f"Select an answer to question {number}"
+
+    def describe(self, question, parsed):
+        return [] if parsed.value is None else [_label(question.choices, parsed.value, parsed.other_text)]
+
+
+class MultipleChoice(Kind):
+    def parse(self, question, form):
+        codes = [code.strip() for code in form.getlist(self.field_name(question)) if code.strip()]
+        if not codes:
+            return Parsed()
+        if any(code not in _choice_codes(question) for code in codes):
+            return Parsed(error="Choose from the answers listed")
+        codes = sorted(set(codes), key=codes.index)
+        limit = question.settings.get("max_choices")
+        if limit and len(codes) > limit:
+            return Parsed(value=codes, error=f"Select no more than {limit} answers")
+        other = _other_text(question, form) if OTHER in codes else ""
+        if OTHER in codes and not other:
+            return Parsed(value=codes, error="Tell us your other answer")
+        return Parsed(value=codes, other_text=other)
+
+    def to_rows(self, question, parsed):
+        return [AnswerRow(option_code=code, text=parsed.other_text if code == OTHER else None) for code in parsed.value]
+
+    def from_rows(self, question, rows):
+        if not rows:
+            return Parsed()
+        other = next((row.text for row in rows if row.option_code == OTHER), "") or ""
+        return Parsed(value=[row.option_code for row in rows], other_text=other)
+
+    def chosen_codes(self, parsed):
+        return set(parsed.value or [])
+
+    def missing_message(self, number):
+        return f"Select at least one answer to question {number}"
+
+    def describe(self, question, parsed):
+        return [_label(question.choices, code, parsed.other_text) for code in parsed.value or []]
+
+
+class NumberKind(Kind):
+    """A number in a range; the 0-10 rating is a number kind with a fixed range."""
+
+    whole = False
+
+    def bounds(self, question) -> tuple[float | None, float | None]:
+        return question.settings.get("min"), question.settings.get("max")
+
+    def parse(self, question, form):
+        raw = (form.get(self.field_name(question)) or "").strip().replace(",", "")
+        if not raw:
+            return Parsed()
+        try:
+            number = float(raw)
+        except ValueError:
+            return Parsed(value=raw, error="Enter a number, like 12")
+        if not math.isfinite(number):
+            return Parsed(value=raw, error="Enter a number, like 12")
+        whole = self.whole or question.settings.get("whole_numbers", False)
+        if whole and number != int(number):
+            return Parsed(value=raw, error="Enter a whole number")
+        low, high = self.bounds(question)
+        if (low is not None and number < low) or (high is not None and number > high):
+            return Parsed(value=raw, error=f"Enter a number between {_plain(low)} and {_plain(high)}"
+                          if low is not None and high is not None else
+                          f"Enter a number of {_plain(low)} or more" if low is not None else
+                          f"Enter a number of {_plain(high)} or less")
+        return Parsed(value=number)
+
+    def to_rows(self, question, parsed):
+        return [AnswerRow(number=parsed.value)]
+
+    def from_rows(self, question, rows):
+        return Parsed(value=rows[0].number) if rows else Parsed()
+
+    def missing_message(self, number):
+        return f"Enter an answer to question {number}"
+
+    def describe(self, question, parsed):
+        return [] if parsed.value is None else [_plain(parsed.value)]
+
+
+class Rating(NumberKind):
+    whole = True
+
+    def bounds(self, question):
+        return 0, 10
+
+    def parse(self, question, form):
+        parsed = super().parse(question, form)
+        if parsed.error:
+            parsed.error = "Choose a number from 0 to 10"
+        return parsed
+
+    def missing_message(self, number):
+        return f"Choose a number from 0 to 10 for question {number}"
+
+
+def _plain(number) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+class TextKind(Kind):
+    default_limit = 200
+
+    def parse(self, question, form):
+        text = (form.get(self.field_name(question)) or "").replace("\r\n", "\n").strip()
+        if not text:
+            return Parsed()
+        limit = question.settings.get("max_length") or self.default_limit
+        if len(text) > limit:
+            return Parsed(value=text, error=f"Your answer must be {limit:,} characters or fewer (it has {len(text):,})")
+        return Parsed(value=text)
+
+    def to_rows(self, question, parsed):
+        return [AnswerRow(text=parsed.value)]
+
+    def from_rows(self, question, rows):
+        return Parsed(value=rows[0].text) if rows else Parsed()
+
+    def missing_message(self, number):
+        return f"Enter an answer to question {number}"
+
+
+class LongText(TextKind):
+    default_limit = 5000
+
+
+class Ranking(Kind):
+    """Put the options in order: each gets a different rank from 1 up; ranking only some is allowed."""
+
+    def parse(self, question, form):
+        ranks, options = {}, question.choices
+        for option in options:
+            raw = (form.get(f"q{question.id}-{option.code}") or "").strip()
+            if raw:
+                if not raw.isdigit() or not 1 <= int(raw) <= len(options):
+                    return Parsed(value=self._raw(question, form), error=f"Use numbers from 1 to {len(options)}")
+                ranks[option.code] = int(raw)
+        if not ranks:
+            return Parsed()
+        if len(set(ranks.values())) != len(ranks):
+            return Parsed(value=ranks, error="Give each option a different number")
+        return Parsed(value=ranks)
+
+    def _raw(self, question, form):
+        return {o.code: form.get(f"q{question.id}-{o.code}") for o in question.choices}
+
+    def to_rows(self, question, parsed):
+        return [AnswerRow(option_code=code, number=rank) for code, rank in sorted(parsed.value.items(), key=lambda i: i[1])]
+
+    def from_rows(self, question, rows):
+        return Parsed(value={row.option_code: int(row.number) for row in rows}) if rows else Parsed()
+
+    def missing_message(self, number):
+        return f"Put the options in order for question {number}"
+
+    def describe(self, question, parsed):
+        ranked = sorted((parsed.value or {}).items(), key=lambda item: item[1])
+        return [f"{rank}. {_label(question.choices, code)}" for code, rank in ranked]
+
+
+class Grid(Kind):
+    """Several rows, each answered on one scale (the question's choices)."""
+
+    def parse(self, question, form):
+        scale = {option.code for option in question.choices}
+        cells = {}
+        for row in question.rows:
+            code = (form.get(f"q{question.id}-{row.code}") or "").strip()
+            if code:
+                if code not in scale:
+                    return Parsed(error="Choose one of the answers listed")
+                cells[row.code] = code
+        if not cells:
+            return Parsed()
+        if question.required and len(cells) < len(question.rows):
+            return Parsed(value=cells, error="Select an answer for each row")
+        return Parsed(value=cells)
+
+    def to_rows(self, question, parsed):
+        return [AnswerRow(option_code=code, row_code=row) for row, code in parsed.value.items()]
+
+    def from_rows(self, question, rows):
+        return Parsed(value={row.row_code: row.option_code for row in rows}) if rows else Parsed()
+
+    def missing_message(self, number):
+        return f"Select an answer for each row of question {number}"
+
+    def describe(self, question, parsed):
+        cells = parsed.value or {}
+        return [f"{row.label}: {_label(question.choices, cells[row.code])}" for row in question.rows if row.code in cells]
+
+
+KINDS: dict[str, Kind] = {
+    kind.key: kind
+    for kind in [
+        SingleChoice("single", "Single choice", "single", has_choices=True),
+        MultipleChoice("multiple", "Multiple choice", "multiple", has_choices=True),
+        SingleChoice("agreement", "Agreement scale", "single", has_choices=True, preset_choices=AGREEMENT_SCALE),
+        Rating("rating", "Rating from 0 to 10", "rating"),
+        NumberKind("number", "Number", "number"),
+        TextKind("short_text", "Short text", "short_text"),
+        LongText("long_text", "Long text", "long_text"),
+        Ranking("ranking", "Ranking", "ranking", has_choices=True),
+        Grid("grid", "Grid (rows on one scale)", "grid", has_choices=True, has_rows=True,
+             preset_choices=AGREEMENT_SCALE),
+        SingleChoice("yes_no", "Yes or no", "single", has_choices=True, preset_choices=YES_NO),
+    ]
+}
+
+
+def kind_of(question) -> Kind:
+    return KINDS[question.kind]

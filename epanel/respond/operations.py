@@ -1,0 +1,316 @@
+"""Answering a consultation: starting a response, saving each page, and the final, idempotent submit.
+
+Answers are saved page by page, so a person who closes the browser resumes where
+they stopped. The final submit is a conditional update guarded by unique
+constraints (one response per invitation, one per submission id), so a double
+click, a retry or two tabs make one response.
+"""
+
+import hashlib
+import json
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+
+from epanel.accounts.queries import get_user
+from epanel.common.time import utcnow
+from epanel.consultations.kinds import OTHER, AnswerRow, Parsed, kind_of
+from epanel.consultations.models import Consultation, Invitation, Question, Section
+from epanel.consultations.operations import lock_structure, new_reference
+from epanel.extensions import db
+from epanel.panels.models import Group, Member
+from epanel.panels.profile import age_on, band_for
+from epanel.panels.queries import age_bands, ward_for_postcode
+from epanel.privacy.audit import record_audit_event
+from epanel.respond.models import Answer, Response, ResponseChannel, ResponseStatus
+
+log = logging.getLogger(__name__)
+
+
+class RespondError(ValueError):
+    """Something about answering that cannot go ahead; the message is for the respondent."""
+
+
+class SubmissionConflict(RespondError):
+    """The same submission arrived with different answers (another tab changed them)."""
+
+
+@dataclass
+class MissingAnswers(RespondError):
+    """Required answers are missing; page is the first page that needs attention."""
+
+    page: int
+    errors: dict
+
+    def __str__(self):
+        return "Some required questions have not been answered"
+
+
+@dataclass
+class Respondent:
+    """Who is answering and how: an invited member, the public, an officer keying paper, a group."""
+
+    channel: ResponseChannel = ResponseChannel.WEB
+    invitation: Invitation | None = None
+    member: Member | None = None
+    group: Group | None = None
+    keyed_by: object = None
+    assisted: bool = False
+    submission_id: str | None = None
+
+
+def new_submission_id() -> str:
+    return secrets.token_hex(16)
+
+
+# --- finding and starting -------------------------------------------------------------
+
+
+def find_response(consultation: Consultation, respondent: Respondent) -> Response | None:
+    query = db.select(Response).where(Response.consultation_id == consultation.id)
+    if respondent.invitation is not None:
+        query = query.where(Response.invitation_id == respondent.invitation.id)
+    elif respondent.submission_id:
+        query = query.where(Response.submission_id == respondent.submission_id)
+    else:
+        return None
+    return db.session.scalar(query)
+
+
+def start_response(consultation: Consultation, respondent: Respondent) -> Response:
+    """The respondent's response, created on first use; two racing requests still make one."""
+    existing = find_response(consultation, respondent)
+    if existing is not None:
+        return existing
+    if not consultation.is_open:
+        raise RespondError("This consultation is not open")
+    response = Response(
+        consultation_id=consultation.id,
+        submission_id=respondent.submission_id or new_submission_id(),
+        reference=new_reference(),
+        channel=respondent.channel,
+        member_id=respondent.member.id if respondent.member else None,
+        invitation_id=respondent.invitation.id if respondent.invitation else None,
+        group_id=respondent.group.id if respondent.group else None,
+        group_size=respondent.group.size if respondent.group else None,
+        keyed_by_id=getattr(respondent.keyed_by, "id", None),
+        assisted=respondent.assisted,
+    )
+    db.session.add(response)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()  # another request created it first: use that one
+        existing = find_response(consultation, respondent)
+        if existing is None:
+            raise
+        return existing
+    lock_structure(consultation)
+    if respondent.invitation is not None and respondent.invitation.started_at is None:
+        respondent.invitation.started_at = utcnow()
+    db.session.commit()
+    log.info("response %s started on %s by %s", response.id, consultation.slug, respondent.channel.value)
+    return response
+
+
+def mark_invitation_opened(invitation: Invitation) -> None:
+    if invitation.opened_at is None:
+        invitation.opened_at = utcnow()
+        db.session.commit()
+
+
+# --- values and visibility ---------------------------------------------------------------
+
+
+def load_values(response: Response | None, consultation: Consultation) -> dict[int, Parsed]:
+    """Saved answers, read back into each kind's plain value, by question id."""
+    if response is None:
+        return {}
+    by_question: dict[int, list[AnswerRow]] = {}
+    options = {option.id: option for question in consultation.questions for option in question.options}
+    for answer in db.session.scalars(db.select(Answer).where(Answer.response_id == response.id).order_by(Answer.id)):
+        option = options.get(answer.option_id)
+        row = options.get(answer.row_id)
+        by_question.setdefault(answer.question_id, []).append(AnswerRow(
+            option_code=option.code if option else (OTHER if answer.option_id is None and answer.text is not None
+                                                    and _is_choice(consultation, answer.question_id) else None),
+            row_code=row.code if row else None, number=answer.number, text=answer.text,
+        ))
+    questions = {question.id: question for question in consultation.questions}
+    return {qid: kind_of(questions[qid]).from_rows(questions[qid], rows)
+            for qid, rows in by_question.items() if qid in questions}
+
+
+def _is_choice(consultation, question_id) -> bool:
+    question = next((q for q in consultation.questions if q.id == question_id), None)
+    return question is not None and kind_of(question).has_choices
+
+
+def is_shown(question: Question, values: dict[int, Parsed], questions_by_id: dict[int, Question]) -> bool:
+    """True unless the question's show-only-if condition on an earlier answer fails."""
+    condition = question.condition
+    if not condition:
+        return True
+    earlier = questions_by_id.get(condition.get("question_id"))
+    if earlier is None or not is_shown(earlier, values, questions_by_id):
+        return False
+    parsed = values.get(earlier.id)
+    chosen = kind_of(earlier).chosen_codes(parsed) if parsed and parsed.value is not None else set()
+    return bool(chosen & set(condition.get("option_codes", [])))
+
+
+def pages(consultation: Consultation, values: dict[int, Parsed]) -> list[Section]:
+    """The sections a respondent sees, given their answers so far (pages with nothing to show are skipped)."""
+    by_id = {q.id: q for q in consultation.questions}
+    return [s for s in consultation.sections if any(is_shown(q, values, by_id) for q in s.questions)]
+
+
+# --- saving a page ----------------------------------------------------------------------
+
+
+@dataclass
+class PageResult:
+    values: dict[int, Parsed]
+    errors: dict[int, str] = field(default_factory=dict)
+
+
+def read_page(consultation: Consultation, section: Section, form, saved: dict[int, Parsed], numbers: dict[int, int],
+              *, check_required: bool = True) -> PageResult:
+    """Read and check one page's answers from a submitted form, on top of what was saved before."""
+    values = dict(saved)
+    errors = {}
+    by_id = {q.id: q for q in consultation.questions}
+    for question in section.questions:
+        parsed = kind_of(question).parse(question, form)
+        values[question.id] = parsed
+    for question in section.questions:
+        if not is_shown(question, values, by_id):
+            values.pop(question.id, None)
+            continue
+        parsed = values[question.id]
+        if parsed.error:
+            errors[question.id] = parsed.error
+        elif parsed.value is None and question.required and check_required:
+            errors[question.id] = kind_of(question).missing_message(numbers[question.id])
+    return PageResult(values, errors)
+
+
+def save_page(response: Response, consultation: Consultation, section: Section, result: PageResult,
+              page_number: int) -> None:
+    """Store this page's good answers, replacing earlier ones, and drop answers to hidden questions."""
+    _check_can_change(response, consultation)
+    by_id = {q.id: q for q in consultation.questions}
+    page_ids = [q.id for q in section.questions]
+    hidden = [q.id for q in consultation.questions if q.id not in page_ids
+              and not is_shown(q, result.values, by_id) and q.id in result.values]
+    db.session.execute(db.delete(Answer).where(Answer.response_id == response.id,
+                                               Answer.question_id.in_(page_ids + hidden)))
+    for question in section.questions:
+        parsed = result.values.get(question.id)
+        if parsed is None or parsed.value is None or question.id in result.errors:
+            continue
+        db.session.add_all(_answer_rows(response, question, parsed))
+    response.pages_done = max(response.pages_done, page_number)
+    response.updated_at = utcnow()
+    db.session.commit()
+
+
+def _answer_rows(response: Response, question: Question, parsed: Parsed) -> list[Answer]:
+    codes = {(option.role, option.code): option.id for option in question.options}
+    rows = []
+    for row in kind_of(question).to_rows(question, parsed):
+        option_id = codes.get(("choice", row.option_code)) if row.option_code not in (None, OTHER) else None
+        rows.append(Answer(
+            response_id=response.id, question_id=question.id, option_id=option_id,
+            row_id=codes.get(("row", row.row_code)) if row.row_code else None,
+            number=row.number, text=row.text if row.option_code != OTHER else (row.text or ""),
+        ))
+    return rows
+
+
+def _check_can_change(response: Response, consultation: Consultation) -> None:
+    if not consultation.is_open:
+        raise RespondError("This consultation has closed, so answers can no longer be changed")
+
+
+# --- submitting --------------------------------------------------------------------------
+
+
+def answers_fingerprint(response: Response) -> str:
+    """A short hash of the stored answers: the check page carries it so a stale page is noticed."""
+    rows = db.session.execute(
+        db.select(Answer.question_id, Answer.option_id, Answer.row_id, Answer.number, Answer.text)
+        .where(Answer.response_id == response.id)
+        .order_by(Answer.question_id, Answer.option_id, Answer.row_id)
+    ).all()
+    return hashlib.sha256(json.dumps([list(row) for row in rows], default=str).encode()).hexdigest()[:16]
+
+
+def missing_required(consultation: Consultation, values: dict[int, Parsed], numbers: dict[int, int]) -> MissingAnswers | None:
+    by_id = {q.id: q for q in consultation.questions}
+    visible_pages = pages(consultation, values)
+    for page_number, section in enumerate(visible_pages, start=1):
+        errors = {
+            q.id: kind_of(q).missing_message(numbers[q.id])
+            for q in section.questions
+            if q.required and is_shown(q, values, by_id) and (values.get(q.id) is None or values[q.id].value is None)
+        }
+        if errors:
+            return MissingAnswers(page_number, errors)
+    return None
+
+
+def submit_response(response: Response, consultation: Consultation, *, submission_id: str, fingerprint: str,
+                    numbers: dict[int, int], snapshot: dict | None = None) -> Response:
+    """Complete the response once; repeating the same submission is harmless, a changed one is a conflict."""
+    if submission_id != response.submission_id:
+        raise RespondError("This form belongs to a different response. Go back to the start of the consultation.")
+    _check_can_change(response, consultation)
+    if fingerprint != answers_fingerprint(response):
+        raise SubmissionConflict("Your answers were changed in another window. Check them below, then submit again.")
+    values = load_values(response, consultation)
+    missing = missing_required(consultation, values, numbers)
+    if missing:
+        raise missing
+    now = utcnow()
+    completed = db.session.execute(
+        db.update(Response)
+        .where(Response.id == response.id, Response.status == ResponseStatus.IN_PROGRESS)
+        .values(status=ResponseStatus.COMPLETE, submitted_at=now, updated_at=now, **_snapshot(response, snapshot))
+    ).rowcount
+    if completed:
+        if response.invitation is not None and response.invitation.completed_at is None:
+            response.invitation.completed_at = now
+        if response.keyed_by_id:
+            record_audit_event(get_user(response.keyed_by_id), "response.keyed", "response", response.id,
+                               channel=response.channel.value, assisted=response.assisted)
+        log.info("response %s submitted on %s", response.id, consultation.slug)
+    else:
+        response.updated_at = now  # an edit after submission, or a repeated click: still one response
+    db.session.commit()
+    db.session.refresh(response)
+    return response
+
+
+def _snapshot(response: Response, given: dict | None) -> dict:
+    """The analysis attributes frozen with the response: from the member's profile, or what the public gave."""
+    member = db.session.get(Member, response.member_id) if response.member_id else None
+    if member is not None:
+        return {
+            "age_band": band_for(age_on(member.date_of_birth, date.today()), age_bands()),
+            "gender": member.gender, "ward": member.ward, "parish": member.parish,
+            "postcode_district": (member.postcode or "").split(" ")[0] or None,
+            "panels": ";".join(p.slug for p in member.panels)[:200] or None,
+        }
+    given = given or {}
+    area = ward_for_postcode(given["postcode"]) if given.get("postcode") else None
+    return {
+        "age_band": given.get("age_band") or None,
+        "ward": area.ward if area else None,
+        "parish": area.parish if area else None,
+        "postcode_district": given["postcode"].split(" ")[0] if given.get("postcode") else None,
+        "contact_email": given.get("email") or None,
+    }

@@ -1,0 +1,304 @@
+"""Answering: private invitation links, the public hub and public responses, paper entry by officers."""
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from epanel.accounts.access import public, roles_required
+from epanel.accounts.models import Role
+from epanel.consultations.models import ConsultationStatus
+from epanel.consultations.queries import (
+    PUBLIC_STATUSES,
+    get_consultation_with_questions,
+    list_public_consultations,
+    list_themes,
+    question_numbers,
+)
+from epanel.extensions import limiter
+from epanel.panels.queries import age_bands, find_member_by_email, get_member
+from epanel.respond import operations
+from epanel.respond.forms import AboutRespondentForm, PaperStartForm, StartForm
+from epanel.respond.models import ResponseChannel, ResponseStatus
+from epanel.respond.queries import find_invitation, get_invitation, invitation_problem
+
+bp = Blueprint("respond", __name__)
+
+# session["respond"][slug]: {"invitation_id": id} | {"submission_id": s, "public": True, "about": {...}}
+#                           | {"submission_id": s, "paper": True, "member_id": id | None}
+STATE_KEY = "respond"
+
+
+def _state(slug: str) -> dict | None:
+    return session.get(STATE_KEY, {}).get(slug)
+
+
+def _set_state(slug: str, state: dict | None) -> None:
+    states = dict(session.get(STATE_KEY, {}))
+    if state is None:
+        states.pop(slug, None)
+    else:
+        states[slug] = state
+    session[STATE_KEY] = states
+
+
+def _consultation_or_404(slug):
+    consultation = get_consultation_with_questions(slug)
+    if consultation is None or consultation.status not in PUBLIC_STATUSES:
+        abort(404)
+    return consultation
+
+
+def _respondent(consultation) -> operations.Respondent | None:
+    """Who is answering this consultation in this browser, if anyone may."""
+    state = _state(consultation.slug) or {}
+    if state.get("invitation_id"):
+        invitation = get_invitation(state["invitation_id"])
+        if invitation is None or invitation_problem(invitation) is not None:
+            return None
+        return operations.Respondent(invitation=invitation, member=invitation.member)
+    if state.get("paper"):
+        if not (current_user.is_authenticated and current_user.has_any_role({Role.OFFICER, Role.ADMIN})):
+            return None
+        return operations.Respondent(channel=ResponseChannel.PAPER, keyed_by=current_user,
+                                     member=get_member(state["member_id"]) if state.get("member_id") else None,
+                                     submission_id=state["submission_id"])
+    if state.get("public") and consultation.for_public:
+        return operations.Respondent(submission_id=state["submission_id"])
+    return None
+
+
+def _respondent_or_redirect(consultation):
+    respondent = _respondent(consultation)
+    if respondent is None:
+        return None, redirect(url_for("respond.show_consultation", slug=consultation.slug))
+    if not consultation.is_open:
+        return None, redirect(url_for("respond.show_consultation", slug=consultation.slug))
+    return respondent, None
+
+
+# --- the hub -----------------------------------------------------------------------------
+
+
+@bp.route("/consultations")
+@public
+def hub():
+    search, theme, status = (request.args.get(name, "").strip()[:100] for name in ("search", "theme", "status"))
+    return render_template("respond/hub.html", consultations=list_public_consultations(search=search, theme=theme, status=status),
+                           themes=list_themes(), search=search, theme=theme, status=status)
+
+
+@bp.route("/consultations/<slug>")
+@public
+def show_consultation(slug):
+    consultation = _consultation_or_404(slug)
+    state = _state(slug) or {}
+    return render_template("respond/consultation.html", consultation=consultation, state=state,
+                           has_access=_respondent(consultation) is not None, start_form=StartForm())
+
+
+@bp.route("/consultations/<slug>/start", methods=["POST"])
+@public
+@limiter.limit("20 per hour")
+def start_public(slug):
+    consultation = _consultation_or_404(slug)
+    if not (consultation.for_public and consultation.is_open) or not StartForm().validate_on_submit():
+        abort(404)
+    if consultation.public_needs_sign_in and not current_user.is_authenticated:
+        return redirect(url_for("accounts.sign_in", next=url_for("respond.show_consultation", slug=slug)))
+    state = _state(slug) or {}
+    if not state.get("public"):
+        _set_state(slug, {"public": True, "submission_id": operations.new_submission_id(), "about": {}})
+    return redirect(url_for("respond.resume", slug=slug))
+
+
+# --- private links -------------------------------------------------------------------------
+
+
+@bp.route("/respond/i/<token>")
+@public
+@limiter.limit("60 per minute")
+def invitation_link(token):
+    invitation = find_invitation(token)
+    if invitation is None:
+        return render_template("respond/link_not_usable.html", reason="unknown"), 404
+    problem = invitation_problem(invitation)
+    if problem is not None:
+        return render_template("respond/link_not_usable.html", reason=problem,
+                               consultation=invitation.consultation), 410 if problem == "closed" else 404
+    operations.mark_invitation_opened(invitation)
+    _set_state(invitation.consultation.slug, {"invitation_id": invitation.id})
+    return redirect(url_for("respond.resume", slug=invitation.consultation.slug))
+
+
+# --- answering -------------------------------------------------------------------------------
+
+
+@bp.route("/respond/<slug>/")
+@public
+def resume(slug):
+    """Send the respondent to where they stopped: the first page not done, or the check page."""
+    consultation = _consultation_or_404(slug)
+    respondent, refused = _respondent_or_redirect(consultation)
+    if refused:
+        return refused
+    response = operations.find_response(consultation, respondent)
+    values = operations.load_values(response, consultation)
+    total = len(operations.pages(consultation, values))
+    done = response.pages_done if response else 0
+    if response is not None and (done >= total or response.status == ResponseStatus.COMPLETE):
+        return redirect(url_for("respond.check", slug=slug))
+    return redirect(url_for("respond.page", slug=slug, number=min(done + 1, total)))
+
+
+@bp.route("/respond/<slug>/page/<int:number>", methods=["GET", "POST"])
+@public
+def page(slug, number):
+    consultation = _consultation_or_404(slug)
+    respondent, refused = _respondent_or_redirect(consultation)
+    if refused:
+        return refused
+    response = operations.find_response(consultation, respondent)
+    saved = operations.load_values(response, consultation)
+    visible = operations.pages(consultation, saved)
+    if not 1 <= number <= len(visible):
+        return redirect(url_for("respond.resume", slug=slug))
+    section = visible[number - 1]
+    numbers = question_numbers(consultation)
+    values, errors = saved, {}
+    if request.method == "POST":
+        result = operations.read_page(consultation, section, request.form, saved, numbers)
+        values, errors = result.values, result.errors
+        if not errors:
+            response = response or operations.start_response(consultation, respondent)
+            operations.save_page(response, consultation, section, result, number)
+            following = operations.pages(consultation, values)
+            if request.args.get("change") or number >= len(following):
+                return redirect(url_for("respond.about_you" if _asks_about(consultation, respondent) else "respond.check",
+                                        slug=slug))
+            return redirect(url_for("respond.page", slug=slug, number=number + 1))
+    by_id = {q.id: q for q in consultation.questions}
+    shown = [q for q in section.questions if operations.is_shown(q, values, by_id)]
+    return render_template("respond/page.html", consultation=consultation, section=section, questions=shown,
+                           values=values, errors=errors, numbers=numbers, number=number, total=len(visible),
+                           respondent=respondent)
+
+
+def _asks_about(consultation, respondent) -> bool:
+    anonymous = respondent.member is None and respondent.channel == ResponseChannel.WEB
+    return anonymous and (consultation.ask_public_postcode or consultation.ask_public_age_band
+                          or consultation.public_needs_email)
+
+
+@bp.route("/respond/<slug>/about-you", methods=["GET", "POST"])
+@public
+def about_you(slug):
+    consultation = _consultation_or_404(slug)
+    respondent, refused = _respondent_or_redirect(consultation)
+    if refused:
+        return refused
+    if not _asks_about(consultation, respondent):
+        return redirect(url_for("respond.check", slug=slug))
+    state = _state(slug)
+    form = AboutRespondentForm.for_consultation(consultation, age_bands(), data=state.get("about") or {})
+    if form.validate_on_submit():
+        _set_state(slug, {**state, "about": form.answers()})
+        return redirect(url_for("respond.check", slug=slug))
+    return render_template("respond/about_you.html", form=form, consultation=consultation)
+
+
+@bp.route("/respond/<slug>/check", methods=["GET", "POST"])
+@public
+@limiter.limit("30 per minute", exempt_when=lambda: request.method != "POST")
+def check(slug):
+    consultation = _consultation_or_404(slug)
+    respondent, refused = _respondent_or_redirect(consultation)
+    if refused:
+        return refused
+    response = operations.find_response(consultation, respondent)
+    if response is None:
+        return redirect(url_for("respond.resume", slug=slug))
+    numbers = question_numbers(consultation)
+    conflict = None
+    if request.method == "POST":
+        try:
+            operations.submit_response(
+                response, consultation, submission_id=request.form.get("submission_id", ""),
+                fingerprint=request.form.get("fingerprint", ""), numbers=numbers,
+                snapshot=(_state(slug) or {}).get("about"),
+            )
+        except operations.MissingAnswers as missing:
+            return redirect(url_for("respond.page", slug=slug, number=missing.page))
+        except operations.RespondError as error:
+            conflict = str(error)
+        else:
+            return redirect(url_for("respond.done", slug=slug))
+    values = operations.load_values(response, consultation)
+    visible = operations.pages(consultation, values)
+    by_id = {q.id: q for q in consultation.questions}
+    return render_template("respond/check.html", consultation=consultation, response=response, pages=visible,
+                           values=values, numbers=numbers, conflict=conflict, by_id=by_id,
+                           is_shown=operations.is_shown, fingerprint=operations.answers_fingerprint(response))
+
+
+@bp.route("/respond/<slug>/done")
+@public
+def done(slug):
+    consultation = _consultation_or_404(slug)
+    respondent = _respondent(consultation)
+    response = operations.find_response(consultation, respondent) if respondent else None
+    if response is None or response.status != ResponseStatus.COMPLETE:
+        return redirect(url_for("respond.show_consultation", slug=slug))
+    if respondent.channel == ResponseChannel.PAPER:
+        _set_state(slug, None)  # ready for the next paper form
+    return render_template("respond/done.html", consultation=consultation, response=response,
+                           paper=respondent.channel == ResponseChannel.PAPER)
+
+
+@bp.route("/respond/<slug>/autosave/<int:number>", methods=["POST"])
+@public
+@limiter.limit("30 per minute")
+def autosave(slug, number):
+    """Save what is on the page so far (JavaScript calls this every few seconds); 204 when saved."""
+    consultation = _consultation_or_404(slug)
+    respondent = _respondent(consultation)
+    if respondent is None or not consultation.is_open:
+        return "", 409
+    response = operations.find_response(consultation, respondent)
+    saved = operations.load_values(response, consultation)
+    visible = operations.pages(consultation, saved)
+    if not 1 <= number <= len(visible):
+        return "", 404
+    result = operations.read_page(consultation, visible[number - 1], request.form, saved,
+                                  question_numbers(consultation), check_required=False)
+    response = response or operations.start_response(consultation, respondent)
+    operations.save_page(response, consultation, visible[number - 1], result, number - 1)
+    return "", 204
+
+
+# --- paper entry -----------------------------------------------------------------------------
+
+
+@bp.route("/officer/consultations/<slug>/paper", methods=["GET", "POST"])
+@roles_required(Role.OFFICER, Role.ADMIN)
+def paper_start(slug):
+    consultation = get_consultation_with_questions(slug) or abort(404)
+    form = PaperStartForm()
+    if consultation.status != ConsultationStatus.OPEN or not consultation.for_paper:
+        return render_template("respond/paper_start.html", consultation=consultation, form=form, closed=True)
+    if form.validate_on_submit():
+        member = None
+        if form.member_email.data:
+            member = find_member_by_email(form.member_email.data)
+            if member is None:
+                form.member_email.errors.append("No member has this email address. Leave it empty for an anonymous return.")
+        if not form.member_email.errors:
+            _set_state(slug, {"paper": True, "submission_id": operations.new_submission_id(),
+                              "member_id": member.id if member else None})
+            return redirect(url_for("respond.page", slug=slug, number=1))
+    return render_template("respond/paper_start.html", consultation=consultation, form=form, closed=False)
+
+
+def register_template_globals(app) -> None:
+    """The question-kind registry, which the question templates use to pick each kind's markup."""
+    from epanel.consultations.kinds import KINDS
+
+    app.jinja_env.globals["kinds"] = KINDS
