@@ -1,8 +1,8 @@
 """Forms around the questions: the public's optional details, and starting a paper entry."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
-from wtforms import EmailField, RadioField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSubmitInput, GovTextInput
+from wtforms import BooleanField, EmailField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, InputRequired, Length, Optional
 
@@ -11,7 +11,19 @@ from epanel.panels.forms import lower_case, valid_postcode
 
 
 class StartForm(FlaskForm):
+    assisted = BooleanField("A helper is filling this in with the person", widget=GovCheckboxInput())
     submit = SubmitField("Start now", widget=GovSubmitInput())
+
+
+class KioskForm(FlaskForm):
+    place = StringField(
+        "Where is this device?",
+        description="For example, Avonmere Library. Shown on the screen so people know it is a council service.",
+        validators=[InputRequired(message="Enter where this device is"), Length(max=80, message="Use 80 characters or fewer")],
+        filters=[strip_whitespace],
+        widget=GovTextInput(),
+    )
+    submit = SubmitField("Start kiosk mode", widget=GovSubmitInput())
 
 
 class AboutRespondentForm(FlaskForm):

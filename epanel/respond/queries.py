@@ -3,7 +3,7 @@
 from epanel.consultations.invitations import hash_invitation_token
 from epanel.consultations.models import ConsultationStatus, Invitation
 from epanel.extensions import db
-from epanel.panels.models import MemberStatus
+from epanel.panels.models import Group, GroupContact, MemberStatus
 
 
 def get_invitation(invitation_id: int) -> Invitation | None:
@@ -29,3 +29,14 @@ def invitation_problem(invitation: Invitation) -> str | None:
     if status != ConsultationStatus.OPEN:
         return "closed"
     return None
+
+
+def groups_member_can_answer_for(member) -> list:
+    """Groups this member is a contact point for, with the right to respond on the group's behalf."""
+    if member is None:
+        return []
+    return list(db.session.scalars(
+        db.select(Group).join(GroupContact, GroupContact.group_id == Group.id)
+        .where(GroupContact.member_id == member.id, GroupContact.can_respond.is_(True))
+        .order_by(Group.name)
+    ))

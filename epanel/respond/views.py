@@ -1,10 +1,11 @@
 """Answering: private invitation links, the public hub and public responses, paper entry by officers."""
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
-from flask_login import current_user
+from flask_login import current_user, logout_user
 
 from epanel.accounts.access import public, roles_required
 from epanel.accounts.models import Role
+from epanel.common.time import utcnow
 from epanel.consultations.models import ConsultationStatus
 from epanel.consultations.queries import (
     PUBLIC_STATUSES,
@@ -14,11 +15,16 @@ from epanel.consultations.queries import (
     question_numbers,
 )
 from epanel.extensions import limiter
-from epanel.panels.queries import age_bands, find_member_by_email, get_member
+from epanel.panels.queries import age_bands, find_member_by_email, find_member_for_user, get_member
 from epanel.respond import operations
-from epanel.respond.forms import AboutRespondentForm, PaperStartForm, StartForm
+from epanel.respond.forms import AboutRespondentForm, KioskForm, PaperStartForm, StartForm
 from epanel.respond.models import ResponseChannel, ResponseStatus
-from epanel.respond.queries import find_invitation, get_invitation, invitation_problem
+from epanel.respond.queries import (
+    find_invitation,
+    get_invitation,
+    groups_member_can_answer_for,
+    invitation_problem,
+)
 
 bp = Blueprint("respond", __name__)
 
@@ -61,8 +67,15 @@ def _respondent(consultation) -> operations.Respondent | None:
         return operations.Respondent(channel=ResponseChannel.PAPER, keyed_by=current_user,
                                      member=get_member(state["member_id"]) if state.get("member_id") else None,
                                      submission_id=state["submission_id"])
+    if state.get("group_id"):
+        member = find_member_for_user(current_user) if current_user.is_authenticated else None
+        group = next((g for g in groups_member_can_answer_for(member) if g.id == state["group_id"]), None)
+        if group is None:
+            return None
+        return operations.Respondent(channel=ResponseChannel.GROUP, member=member, group=group,
+                                     submission_id=state["submission_id"])
     if state.get("public") and consultation.for_public:
-        return operations.Respondent(submission_id=state["submission_id"])
+        return operations.Respondent(submission_id=state["submission_id"], assisted=state.get("assisted", False))
     return None
 
 
@@ -91,22 +104,40 @@ def hub():
 def show_consultation(slug):
     consultation = _consultation_or_404(slug)
     state = _state(slug) or {}
+    member = find_member_for_user(current_user) if current_user.is_authenticated else None
     return render_template("respond/consultation.html", consultation=consultation, state=state,
-                           has_access=_respondent(consultation) is not None, start_form=StartForm())
+                           has_access=_respondent(consultation) is not None, start_form=StartForm(),
+                           groups=groups_member_can_answer_for(member), kiosk=_kiosk())
 
 
 @bp.route("/consultations/<slug>/start", methods=["POST"])
 @public
-@limiter.limit("20 per hour")
+@limiter.limit("20 per hour", exempt_when=lambda: _kiosk() is not None)
 def start_public(slug):
     consultation = _consultation_or_404(slug)
-    if not (consultation.for_public and consultation.is_open) or not StartForm().validate_on_submit():
+    form = StartForm()
+    if not (consultation.for_public and consultation.is_open) or not form.validate_on_submit():
         abort(404)
-    if consultation.public_needs_sign_in and not current_user.is_authenticated:
+    if consultation.public_needs_sign_in and not current_user.is_authenticated and _kiosk() is None:
         return redirect(url_for("accounts.sign_in", next=url_for("respond.show_consultation", slug=slug)))
     state = _state(slug) or {}
     if not state.get("public"):
-        _set_state(slug, {"public": True, "submission_id": operations.new_submission_id(), "about": {}})
+        _set_state(slug, {"public": True, "submission_id": operations.new_submission_id(), "about": {},
+                          "assisted": _kiosk() is not None and form.assisted.data})
+    return redirect(url_for("respond.resume", slug=slug))
+
+
+@bp.route("/consultations/<slug>/for-group/<int:group_id>", methods=["POST"])
+@public
+def start_for_group(slug, group_id):
+    """A group's contact point answers once on the group's behalf."""
+    consultation = _consultation_or_404(slug)
+    member = find_member_for_user(current_user) if current_user.is_authenticated else None
+    group = next((g for g in groups_member_can_answer_for(member) if g.id == group_id), None)
+    if group is None or not consultation.is_open or not StartForm().validate_on_submit():
+        abort(404)
+    # One response per group: the submission id is the group's, and it is unique per consultation.
+    _set_state(slug, {"group_id": group.id, "submission_id": f"group-{group.id}"})
     return redirect(url_for("respond.resume", slug=slug))
 
 
@@ -250,7 +281,67 @@ def done(slug):
     if respondent.channel == ResponseChannel.PAPER:
         _set_state(slug, None)  # ready for the next paper form
     return render_template("respond/done.html", consultation=consultation, response=response,
-                           paper=respondent.channel == ResponseChannel.PAPER)
+                           paper=respondent.channel == ResponseChannel.PAPER, kiosk=_kiosk())
+
+
+# --- kiosk mode at community access points --------------------------------------------------
+
+KIOSK_KEY = "kiosk"
+KIOSK_IDLE_SECONDS = 600
+
+
+def _kiosk() -> dict | None:
+    return session.get(KIOSK_KEY)
+
+
+@bp.before_app_request
+def _end_idle_kiosk_visit():
+    """On a shared device, a visit left idle for 10 minutes is wiped before the next person sees it."""
+    kiosk = _kiosk()
+    if kiosk is None:
+        return
+    now = int(utcnow().timestamp())
+    if now - kiosk.get("seen", now) > KIOSK_IDLE_SECONDS:
+        _reset_kiosk(kiosk)
+    session[KIOSK_KEY] = {**(_kiosk() or kiosk), "seen": now}
+
+
+def _reset_kiosk(kiosk: dict) -> None:
+    session.clear()
+    session[KIOSK_KEY] = {"place": kiosk["place"], "seen": int(utcnow().timestamp())}
+
+
+@bp.route("/kiosk/start", methods=["GET", "POST"])
+@roles_required(Role.OFFICER, Role.ADMIN)
+def kiosk_start():
+    form = KioskForm()
+    if form.validate_on_submit():
+        logout_user()
+        session.clear()
+        session[KIOSK_KEY] = {"place": form.place.data, "seen": int(utcnow().timestamp())}
+        return redirect(url_for("respond.kiosk_home"))
+    return render_template("respond/kiosk_start.html", form=form)
+
+
+@bp.route("/kiosk")
+@public
+def kiosk_home():
+    kiosk = _kiosk()
+    if kiosk is None:
+        return redirect(url_for("respond.hub"))
+    open_now = [c for c in list_public_consultations(status="open") if c.for_public]
+    return render_template("respond/kiosk.html", kiosk=kiosk, consultations=open_now)
+
+
+@bp.route("/kiosk/next-person")
+@public
+def kiosk_next_person():
+    """Wipe this visit (answers already sent are kept) and go back to the list for the next person."""
+    kiosk = _kiosk()
+    if kiosk is None:
+        return redirect(url_for("respond.hub"))
+    _reset_kiosk(kiosk)
+    return redirect(url_for("respond.kiosk_home"))
 
 
 @bp.route("/respond/<slug>/autosave/<int:number>", methods=["POST"])
