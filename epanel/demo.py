@@ -11,6 +11,7 @@ from flask import current_app
 
 from epanel.accounts.operations import create_user
 from epanel.common.time import utcnow
+from epanel.demo_consultations import load_demo_consultations
 from epanel.extensions import db
 from epanel.panels.models import Member, MemberSource, MemberStatus
 from epanel.panels.operations import add_members, create_panel, record_consents, replace_ward_lookup
@@ -151,5 +152,6 @@ def load_demo(member_count: int = 300, seed: int = 2026) -> bool:
         if member.status != MemberStatus.PENDING:
             record_consents(member, channel=CONSENT_CHANNEL[member.source], notice_version=notice)
     db.session.commit()
+    load_demo_consultations(rng, [member for member, _panels in rows], accounts["officer@avonmere.example"], sam)
     log.info("demo council loaded with %d members", len(rows))
     return True

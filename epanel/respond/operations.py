@@ -162,6 +162,25 @@ def is_shown(question: Question, values: dict[int, Parsed], questions_by_id: dic
     return bool(chosen & set(condition.get("option_codes", [])))
 
 
+def visible_numbers(consultation: Consultation, values: dict[int, Parsed]) -> dict[int, int]:
+    """Question id -> the number shown to this respondent: questions hidden by a condition take no number."""
+    by_id = {q.id: q for q in consultation.questions}
+    shown = [q for q in sorted(consultation.questions, key=lambda q: q.position) if is_shown(q, values, by_id)]
+    numbers = {question.id: number for number, question in enumerate(shown, start=1)}
+    # A hidden question still needs a number for messages, should it appear after this answer.
+    for question in consultation.questions:
+        numbers.setdefault(question.id, len(shown) + 1)
+    return numbers
+
+
+def newly_shown(section: Section, before: dict[int, Parsed], after: dict[int, Parsed],
+                consultation: Consultation) -> list[Question]:
+    """Unanswered questions on this page that an answer on the same page has just revealed."""
+    by_id = {q.id: q for q in consultation.questions}
+    return [q for q in section.questions if is_shown(q, after, by_id) and not is_shown(q, before, by_id)
+            and (after.get(q.id) is None or after[q.id].value is None)]
+
+
 def pages(consultation: Consultation, values: dict[int, Parsed]) -> list[Section]:
     """The sections a respondent sees, given their answers so far (pages with nothing to show are skipped)."""
     by_id = {q.id: q for q in consultation.questions}
@@ -212,13 +231,14 @@ def save_page(response: Response, consultation: Consultation, section: Section, 
         parsed = result.values.get(question.id)
         if parsed is None or parsed.value is None or question.id in result.errors:
             continue
-        db.session.add_all(_answer_rows(response, question, parsed))
+        db.session.add_all(answer_rows(response, question, parsed))
     response.pages_done = max(response.pages_done, page_number)
     response.updated_at = utcnow()
     db.session.commit()
 
 
-def _answer_rows(response: Response, question: Question, parsed: Parsed) -> list[Answer]:
+def answer_rows(response: Response, question: Question, parsed: Parsed) -> list[Answer]:
+    """The long-form Answer rows for one question's answer."""
     codes = {(option.role, option.code): option.id for option in question.options}
     rows = []
     for row in kind_of(question).to_rows(question, parsed):
@@ -314,3 +334,24 @@ def _snapshot(response: Response, given: dict | None) -> dict:
         "postcode_district": given["postcode"].split(" ")[0] if given.get("postcode") else None,
         "contact_email": given.get("email") or None,
     }
+
+
+def record_complete_response(consultation: Consultation, values: dict[int, Parsed], *, channel: ResponseChannel,
+                             member: Member | None = None, submitted_at=None, snapshot: dict | None = None) -> Response:
+    """Store a whole, finished response in one go (imports, demo data, channels that answer all at once).
+
+    The caller commits, so many responses can share one transaction."""
+    response = Response(
+        consultation_id=consultation.id, submission_id=new_submission_id(), reference=new_reference(),
+        channel=channel, status=ResponseStatus.COMPLETE, member_id=member.id if member else None,
+        submitted_at=submitted_at or utcnow(), started_at=submitted_at or utcnow(), **(snapshot or {}),
+    )
+    db.session.add(response)
+    db.session.flush()
+    by_id = {q.id: q for q in consultation.questions}
+    for question_id, parsed in values.items():
+        question = by_id[question_id]
+        if parsed.value is not None and is_shown(question, values, by_id):
+            db.session.add_all(answer_rows(response, question, parsed))
+    lock_structure(consultation)
+    return response

@@ -12,7 +12,6 @@ from epanel.consultations.queries import (
     get_consultation_with_questions,
     list_public_consultations,
     list_themes,
-    question_numbers,
 )
 from epanel.extensions import limiter
 from epanel.panels.queries import age_bands, find_member_by_email, find_member_for_user, get_member
@@ -193,14 +192,18 @@ def page(slug, number):
     if not 1 <= number <= len(visible):
         return redirect(url_for("respond.resume", slug=slug))
     section = visible[number - 1]
-    numbers = question_numbers(consultation)
-    values, errors = saved, {}
+    numbers = operations.visible_numbers(consultation, saved)
+    values, errors, revealed = saved, {}, []
     if request.method == "POST":
         result = operations.read_page(consultation, section, request.form, saved, numbers)
         values, errors = result.values, result.errors
+        revealed = operations.newly_shown(section, saved, values, consultation)
         if not errors:
             response = response or operations.start_response(consultation, respondent)
-            operations.save_page(response, consultation, section, result, number)
+            operations.save_page(response, consultation, section, result, number - 1 if revealed else number)
+            if revealed:  # without JavaScript, the follow-up question appears on the same page
+                return redirect(url_for("respond.page", slug=slug, number=number, revealed=1,
+                                        **({"change": 1} if request.args.get("change") else {})))
             following = operations.pages(consultation, values)
             if request.args.get("change") or number >= len(following):
                 return redirect(url_for("respond.about_you" if _asks_about(consultation, respondent) else "respond.check",
@@ -209,8 +212,9 @@ def page(slug, number):
     by_id = {q.id: q for q in consultation.questions}
     shown = [q for q in section.questions if operations.is_shown(q, values, by_id)]
     return render_template("respond/page.html", consultation=consultation, section=section, questions=shown,
-                           values=values, errors=errors, numbers=numbers, number=number, total=len(visible),
-                           respondent=respondent)
+                           values=values, errors=errors, numbers=operations.visible_numbers(consultation, values),
+                           number=number, total=len(visible), respondent=respondent,
+                           revealed=bool(request.args.get("revealed")))
 
 
 def _asks_about(consultation, respondent) -> bool:
@@ -247,7 +251,7 @@ def check(slug):
     response = operations.find_response(consultation, respondent)
     if response is None:
         return redirect(url_for("respond.resume", slug=slug))
-    numbers = question_numbers(consultation)
+    numbers = operations.visible_numbers(consultation, operations.load_values(response, consultation))
     conflict = None
     if request.method == "POST":
         try:
@@ -359,7 +363,7 @@ def autosave(slug, number):
     if not 1 <= number <= len(visible):
         return "", 404
     result = operations.read_page(consultation, visible[number - 1], request.form, saved,
-                                  question_numbers(consultation), check_required=False)
+                                  operations.visible_numbers(consultation, saved), check_required=False)
     response = response or operations.start_response(consultation, respondent)
     operations.save_page(response, consultation, visible[number - 1], result, number - 1)
     return "", 204

@@ -126,7 +126,7 @@ def test_missing_required_answer_is_named_and_nothing_saved_is_lost(client, surv
 
     assert page.status == 200
     assert page.title.startswith("Error:")
-    assert page.error_summary == ["Choose a number from 0 to 10 for question 3"]
+    assert page.error_summary == ["Choose a number from 0 to 10 for question 2"], "the hidden question takes no number"
     assert db.session.scalar(db.select(db.func.count(Answer.id))) == 1
 
 
@@ -322,3 +322,15 @@ def test_an_officer_keys_in_a_paper_return_which_is_audited(client, survey, memb
     response = db.session.scalar(db.select(Response))
     assert (response.channel, response.member_id, response.status) == (ResponseChannel.PAPER, member.id, ResponseStatus.COMPLETE)
     assert db.session.scalar(db.select(AuditEvent.action).where(AuditEvent.action == "response.keyed"))
+
+
+def test_a_follow_up_on_the_same_page_is_asked_before_moving_on(client, survey, member):
+    _, token = create_invitation(survey, member)
+    open_link(client, token)
+
+    page = submit(client, f"/respond/{survey.slug}/page/1", {f"q{qid(survey, 'Q1')}": "2"})
+
+    assert path_of(page.location).startswith(f"/respond/{survey.slug}/page/1")
+    shown = get(client, page.location)
+    assert "We have added a question based on your answer" in shown.text
+    assert shown.soup.find("input", attrs={"name": f"q{qid(survey, 'Q2')}"}) is not None
