@@ -3,6 +3,7 @@
 import secrets
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from epanel.accounts import operations as account_operations
@@ -54,9 +55,45 @@ def create_user_command(email, roles, name, password):
 def demo_command(members):
     """Load demo data once (does nothing if it is already there) and print the demo logins."""
     from epanel.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+    from epanel.demo_consultations import DEMO_MEMBER_TOKEN
 
     created = load_demo(member_count=members)
     click.echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
     click.echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
     for email, name, roles in DEMO_USERS:
         click.echo(f"  {', '.join(roles):<22} {email}")
+    public_url = current_app.config["PUBLIC_URL"].rstrip("/")
+    click.echo(f"\nSam Okafor's private link to the open survey: {public_url}/respond/i/{DEMO_MEMBER_TOKEN}")
+    click.echo(f"All consultations: {public_url}/consultations")
+
+
+@epanel_cli.command("import-members")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--panel", "panel_name", default=None,
+              help="Panel (short name or name) for rows whose panel column is absent or empty.")
+@click.option("--dry-run", is_flag=True, help="Check the file and print the report; save nothing.")
+def import_members_command(csv_file, panel_name, dry_run):
+    """Import an existing panel's members from a CSV file (see docs/officer-guide-import.md)."""
+    from pathlib import Path
+
+    from epanel.panels import importing
+    from epanel.panels.queries import find_panel
+
+    panel = find_panel(panel_name) if panel_name else None
+    if panel_name and panel is None:
+        raise click.BadParameter(f"there is no panel called {panel_name}", param_hint="--panel")
+    path = Path(csv_file)
+    try:
+        report = importing.import_members(path.read_bytes(), path.name, default_panel=panel, dry_run=dry_run,
+                                          actor="command line")
+    except importing.ImportFileError as error:
+        raise click.ClickException(str(error)) from None
+    for line in report.lines:
+        where = "file" if line.row_number is None else f"row {line.row_number}"
+        value = f" {line.value!r}" if line.value else ""
+        click.echo(f"{where:<9} {line.outcome.value:<8} {line.field or '-'}{value}: {line.reason}")
+    verb = "would be" if dry_run else "were"
+    click.echo(f"{report.created} members {verb} created, {report.updated} updated, "
+               f"{report.unchanged} unchanged; {report.rejected} rows {verb} rejected.")
+    if dry_run:
+        click.echo("Dry run: nothing was saved.")

@@ -27,7 +27,7 @@ PUBLIC_PAGES = [
 
 STAFF_PAGES = [
     "/staff", "/officer/panels", "/officer/panels/new", "/officer/panels/citizens/edit", "/officer/members",
-    "/officer/members/new", "/officer/wards", "/admin/users", "/admin/users/new", "/account",
+    "/officer/members/new", "/officer/members/import", "/officer/wards", "/admin/users", "/admin/users/new", "/account",
 ]
 MEMBER_PAGES = ["/my/profile", "/my/preferences", "/my/leave", "/my/data", "/my/delete"]
 
