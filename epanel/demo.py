@@ -14,6 +14,7 @@ from epanel.common.time import utcnow
 from epanel.demo_consultations import load_demo_consultations
 from epanel.extensions import db
 from epanel.panels.models import Member, MemberSource, MemberStatus
+from epanel.panels.outreach import load_demo_groups_targets_and_recruitment
 from epanel.panels.operations import add_members, create_panel, record_consents, replace_ward_lookup
 from epanel.panels.profile import CARING_ANSWERS, DISABILITY_ANSWERS, ETHNIC_GROUPS
 from epanel.panels.queries import get_panel_by_slug
@@ -147,6 +148,7 @@ def load_demo(member_count: int = 300, seed: int = 2026) -> bool:
         for number in range(1, member_count)
     ]
     add_members(rows)
+    load_demo_groups_targets_and_recruitment(rng, [citizens, youth, groups])
     notice = current_app.config["PRIVACY_NOTICE_VERSION"]
     for member, _panels in rows:
         if member.status != MemberStatus.PENDING:

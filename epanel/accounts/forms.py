@@ -9,14 +9,14 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import EmailField, PasswordField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from epanel.accounts.models import Role
 from epanel.accounts.passwords import password_problem
 from epanel.common.fields import GovEmailInput, strip_whitespace
 
 EMAIL_VALIDATORS = [
-    InputRequired(message="Enter your email address"),
+    DataRequired(message="Enter your email address"),
     Length(max=254, message="Email address must be 254 characters or fewer"),
     Email(
         message="Enter an email address in the correct format, like name@example.com",
@@ -88,7 +88,7 @@ class NewStaffUserForm(FlaskForm):
     display_name = StringField(
         "Full name",
         validators=[
-            InputRequired(message="Enter the person's full name"),
+            DataRequired(message="Enter the person's full name"),
             Length(max=120, message="Full name must be 120 characters or fewer"),
         ],
         filters=[strip_whitespace],

@@ -25,7 +25,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from epanel.common.fields import DateOfBirthField, GovEmailInput, GovTelInput, strip_whitespace
 from epanel.panels.models import MemberSource, MemberStatus
@@ -107,14 +107,14 @@ class ChoosePanelsForm(FlaskForm):
 class NameForm(FlaskForm):
     first_name = StringField(
         "First name",
-        validators=[InputRequired(message="Enter your first name"),
+        validators=[DataRequired(message="Enter your first name"),
                     Length(max=80, message="First name must be 80 characters or fewer")],
         filters=[strip_whitespace],
         widget=GovTextInput(),
     )
     last_name = StringField(
         "Last name",
-        validators=[InputRequired(message="Enter your last name"),
+        validators=[DataRequired(message="Enter your last name"),
                     Length(max=80, message="Last name must be 80 characters or fewer")],
         filters=[strip_whitespace],
         widget=GovTextInput(),
@@ -151,7 +151,7 @@ class PostcodeForm(FlaskForm):
     postcode = StringField(
         "What is your postcode?",
         description="For example, AV1 2BX. We use it to find your ward.",
-        validators=[InputRequired(message="Enter your postcode"), valid_postcode],
+        validators=[DataRequired(message="Enter your postcode"), valid_postcode],
         filters=[strip_whitespace],
         widget=GovTextInput(),
     )
@@ -233,7 +233,7 @@ class ContactPreferencesForm(FlaskForm):
 class ParentForm(FlaskForm):
     parent_name = StringField(
         "Your parent or carer's full name",
-        validators=[InputRequired(message="Enter your parent or carer's full name"),
+        validators=[DataRequired(message="Enter your parent or carer's full name"),
                     Length(max=160, message="Name must be 160 characters or fewer")],
         filters=[strip_whitespace],
         widget=GovTextInput(),
@@ -241,7 +241,7 @@ class ParentForm(FlaskForm):
     parent_email = EmailField(
         "Their email address",
         description="We will tell them you have joined, and how they can stop it.",
-        validators=[InputRequired(message="Enter your parent or carer's email address"),
+        validators=[DataRequired(message="Enter your parent or carer's email address"),
                     Length(max=254, message="Email address must be 254 characters or fewer"), EMAIL_FORMAT],
         filters=[lower_case],
         widget=GovEmailInput(),
@@ -282,13 +282,13 @@ def _age(label):
 
 
 class PanelForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired(message="Enter the panel's name"),
+    name = StringField("Name", validators=[DataRequired(message="Enter the panel's name"),
                                            Length(max=120, message="Name must be 120 characters or fewer")],
                        filters=[strip_whitespace], widget=GovTextInput())
     slug = StringField(
         "Short name for web addresses",
         description="Lower-case letters, numbers and hyphens, like youth-panel. It cannot be changed later.",
-        validators=[InputRequired(message="Enter a short name"),
+        validators=[DataRequired(message="Enter a short name"),
                     Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", message="Use lower-case letters, numbers and hyphens only"),
                     Length(max=60, message="Short name must be 60 characters or fewer")],
         filters=[lower_case], widget=GovTextInput(),

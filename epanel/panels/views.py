@@ -43,6 +43,7 @@ from epanel.panels.forms import (
     WardLookupForm,
 )
 from epanel.panels.models import Member, MemberStatus
+from epanel.panels.outreach import RECRUITMENT_SESSION_KEY
 from epanel.panels.profile import age_on, format_mobile
 from epanel.privacy.models import ConsentChannel
 
@@ -284,7 +285,6 @@ def ward_lookup():
 
 SIGN_UP_KEY = "sign_up"
 SIGN_UP_SENT_KEY = "sign_up_sent"
-RECRUITMENT_SESSION_KEY = "recruitment_link_id"
 
 
 def _answers() -> signup.SignUpAnswers:

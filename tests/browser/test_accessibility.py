@@ -16,6 +16,8 @@ PUBLIC_PAGES = [
     "/join/date-of-birth",
     "/join/too-young",
     "/join/no-panels",
+    "/groups",
+    "/consultations",
     "/sign-in",
     "/reset-password",
     "/sign-in-link",
@@ -27,7 +29,9 @@ PUBLIC_PAGES = [
 
 STAFF_PAGES = [
     "/staff", "/officer/panels", "/officer/panels/new", "/officer/panels/citizens/edit", "/officer/members",
-    "/officer/members/new", "/officer/members/import", "/officer/wards", "/admin/users", "/admin/users/new", "/account",
+    "/officer/members/new", "/officer/members/import", "/officer/wards", "/officer/groups", "/officer/groups/new",
+    "/officer/population-targets", "/officer/population-targets/upload", "/officer/panels/citizens/who-is-missing",
+    "/officer/recruitment", "/officer/recruitment/new", "/admin/users", "/admin/users/new", "/account",
 ]
 MEMBER_PAGES = ["/my/profile", "/my/preferences", "/my/leave", "/my/data", "/my/delete"]
 
