@@ -1,11 +1,73 @@
-"""Private invitation links: only a hash of each token is stored."""
+"""Invitations: private links (only a hash of each token is stored), the officer's message with its
+placeholders, sending by e-mail, revoking, and what invited members did.
 
+Sending happens inside the officer's request, in batches within a time budget, because there is
+no background worker yet; the messaging issue moves it to the outbox and its worker.
+"""
+
+import enum
 import hashlib
+import logging
+import re
 import secrets
+import smtplib
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from epanel.consultations.models import ConsultationStatus, Invitation
+from flask import current_app, render_template
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from epanel.common.time import utcnow
+from epanel.consultations.audience import (
+    INVITABLE_STATUSES,
+    count_audience,
+    has_saved_audience,
+    member_ids_to_email,
+    reachable_by_email_clause,
+)
+from epanel.consultations.models import Consultation, ConsultationStatus, Invitation, InvitationChannel
 from epanel.extensions import db
-from epanel.panels.models import MemberStatus
+from epanel.mail import Mail, mailer
+from epanel.panels.models import Member, MemberStatus
+from epanel.privacy.audit import record_audit_event
+
+log = logging.getLogger(__name__)
+
+LONDON = ZoneInfo("Europe/London")
+PLACEHOLDERS = ("first_name", "consultation", "link", "closes")
+_PLACEHOLDER = re.compile(r"\(\(([^()]*)\)\)")
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+
+DEFAULT_SUBJECT = "Have your say: ((consultation))"
+DEFAULT_BODY = """Hello ((first_name)),
+
+We would like to know what you think about ((consultation)).
+
+Use this private link to take part. You do not need a password:
+
+((link))
+
+The link is just for you, so please do not pass it on. Please give your views by ((closes)).
+
+Thank you for being on our panel."""
+
+# Each batch is committed and audited as one send; the budget keeps a request well inside
+# a web server's usual 30-second timeout, and the officer presses Send again to carry on.
+SEND_BATCH_SIZE = 100
+SEND_TIME_BUDGET_SECONDS = 15.0
+SENDABLE_STATUSES = (ConsultationStatus.SCHEDULED, ConsultationStatus.OPEN)
+CHANNEL_LABELS = {InvitationChannel.EMAIL: "Email", InvitationChannel.SMS: "Text message",
+                  InvitationChannel.POST: "Post"}
+
+
+class InvitationError(ValueError):
+    """An invitation rule was broken or sending failed; the message is for the officer."""
 
 
 def hash_invitation_token(token: str) -> str:
@@ -29,3 +91,341 @@ def find_usable_invitation(token: str) -> Invitation | None:
     if invitation.consultation.status != ConsultationStatus.OPEN:
         return None
     return invitation
+
+
+def invitation_link(token: str) -> str:
+    """The private link a member opens to answer without a password."""
+    return current_app.config["PUBLIC_URL"].rstrip("/") + f"/respond/i/{token}"
+
+
+# --- the message and its placeholders ----------------------------------------------------------
+
+
+def _placeholder_name(written: str) -> str:
+    """((First name)) and ((first_name)) mean the same, as officers type them either way."""
+    return re.sub(r"[\s_]+", "_", written.strip().lower())
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _unknown_placeholders(text: str) -> list[str]:
+    unknown = []
+    for match in _PLACEHOLDER.finditer(text or ""):
+        if _placeholder_name(match.group(1)) not in PLACEHOLDERS and match.group(0) not in unknown:
+            unknown.append(match.group(0))
+    return unknown
+
+
+def _unknown_problem(text: str) -> list[str]:
+    unknown = _unknown_placeholders(text)
+    if not unknown:
+        return []
+    known = _listed([f"(({name}))" for name in PLACEHOLDERS])
+    noun = "placeholder" if len(unknown) == 1 else "placeholders"
+    return [f"Unknown {noun} {_listed(unknown)}. You can use {known}"]
+
+
+def uses_placeholder(text: str, name: str) -> bool:
+    return any(_placeholder_name(match.group(1)) == name for match in _PLACEHOLDER.finditer(text or ""))
+
+
+def subject_problems(subject: str) -> list[str]:
+    """What is wrong with an invitation subject, in words for the officer (empty if nothing)."""
+    problems = _unknown_problem(subject)
+    if uses_placeholder(subject, "link"):
+        problems.append("Put ((link)) in the message, not the subject")
+    return problems
+
+
+def body_problems(body: str) -> list[str]:
+    """What is wrong with an invitation message, in words for the officer (empty if nothing)."""
+    problems = _unknown_problem(body)
+    if not uses_placeholder(body, "link"):
+        problems.append("The message must include ((link)), so each member gets their private link")
+    return problems
+
+
+def message_templates(consultation: Consultation) -> tuple[str, str]:
+    """The subject and message an officer wrote, or the defaults where they wrote none."""
+    return consultation.invitation_subject or DEFAULT_SUBJECT, consultation.invitation_body or DEFAULT_BODY
+
+
+def format_closes(closes_at: datetime | None) -> str:
+    """A closing time as people in the UK write it: '5pm on Friday 12 December 2026', London time."""
+    if closes_at is None:
+        return "the closing date"
+    local = closes_at.astimezone(LONDON)
+    if (local.hour, local.minute) == (0, 0):
+        # "Midnight on Friday" is read both ways; say which side of it.
+        return f"midnight at the end of {_day(local - timedelta(days=1))}"
+    if (local.hour, local.minute) == (12, 0):
+        return f"midday on {_day(local)}"
+    minutes = f":{local.minute:02d}" if local.minute else ""
+    return f"{local.hour % 12 or 12}{minutes}{'am' if local.hour < 12 else 'pm'} on {_day(local)}"
+
+
+def format_when(moment: datetime | None) -> str:
+    """A moment in London time, short: '12 December 2026, 5:03pm'."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(LONDON)
+    return f"{local.day} {_MONTHS[local.month - 1]} {local.year}, {local.hour % 12 or 12}:{local.minute:02d}" \
+           f"{'am' if local.hour < 12 else 'pm'}"
+
+
+def _day(moment: datetime) -> str:
+    return f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda match: values.get(_placeholder_name(match.group(1)), match.group(0)), template)
+
+
+@dataclass(frozen=True)
+class InvitationMessage:
+    subject: str
+    body: str
+
+
+def compose_invitation(subject_template: str, body_template: str, values: dict[str, str]) -> InvitationMessage:
+    """The e-mail one member receives: placeholders filled, then the fixed footer on why they get it."""
+    text = render_template(
+        "mail/invitation.txt",
+        subject=" ".join(_fill(subject_template, values).split()),  # a header must stay on one line
+        body=_fill(body_template, values),
+        preferences_link=current_app.config["PUBLIC_URL"].rstrip("/") + "/my/preferences",
+    )
+    subject, _, body = text.partition("\n")
+    return InvitationMessage(subject.strip(), body.lstrip("\n"))
+
+
+def _common_values(consultation: Consultation) -> dict[str, str]:
+    return {"consultation": consultation.title, "closes": format_closes(consultation.closes_at)}
+
+
+def preview_invitation(consultation: Consultation, subject: str, body: str, first_name: str) -> InvitationMessage:
+    """The message as a member would get it, with an example link in place of a real one."""
+    values = {**_common_values(consultation), "first_name": first_name,
+              "link": invitation_link("example-private-link")}
+    return compose_invitation(subject or DEFAULT_SUBJECT, body or DEFAULT_BODY, values)
+
+
+def save_invitation_message(consultation: Consultation, subject: str, body: str, actor) -> None:
+    """Store the officer's subject and message, refusing unknown placeholders and a message without ((link))."""
+    problems = subject_problems(subject) + body_problems(body)
+    if problems:
+        raise InvitationError(problems[0])
+    consultation.invitation_subject, consultation.invitation_body = subject.strip(), body.strip()
+    db.session.commit()
+    log.info("invitation message of %s saved by %s", consultation.slug, getattr(actor, "id", actor))
+
+
+# --- sending -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendReport:
+    sent: int
+    refused: int  # addresses the mail server would not take
+    still_to_send: int
+
+    @property
+    def summary(self) -> str:
+        parts = [f"{_count(self.sent, 'invitation')} sent."]
+        if self.refused:
+            parts.append(f"The mail server refused {_count(self.refused, 'address', 'addresses')}.")
+        if self.still_to_send:
+            parts.append(f"{_count(self.still_to_send, 'member')} still to invite: send again to carry on.")
+        return " ".join(parts)
+
+
+def _count(number: int, noun: str, plural: str | None = None) -> str:
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+
+
+def check_can_send(consultation: Consultation) -> None:
+    """Raise InvitationError saying why invitations cannot be sent for this consultation now."""
+    if consultation.status not in SENDABLE_STATUSES:
+        raise InvitationError(f"Invitations can only be sent while a consultation is scheduled or open. "
+                              f"This one is {consultation.status.label.lower()}.")
+    if not consultation.for_invited_members:
+        raise InvitationError("This consultation is not set up for invited panel members")
+    if not has_saved_audience(consultation):
+        raise InvitationError("Choose and save the audience before sending invitations")
+    subject, body = message_templates(consultation)
+    problems = subject_problems(subject) + body_problems(body)
+    if problems:
+        raise InvitationError(f"Correct the invitation message first: {problems[0]}")
+
+
+def send_invitations(consultation: Consultation, actor, *, time_budget: float = SEND_TIME_BUDGET_SECONDS,
+                     batch_size: int = SEND_BATCH_SIZE) -> SendReport:
+    """E-mail a private link to each member of the saved audience who has no invitation yet.
+
+    Each invitation is committed before its e-mail goes, so a crash or a second click never
+    e-mails anyone twice. Stops once the time budget is spent; sending again carries on.
+    """
+    check_can_send(consultation)
+    waiting = member_ids_to_email(consultation)
+    deadline = time.monotonic() + time_budget
+    # Plain values: every commit expires loaded objects, and reloading them per e-mail doubles the queries.
+    consultation_id, slug = consultation.id, consultation.slug
+    subject_template, body_template = message_templates(consultation)
+    common = _common_values(consultation)
+    sent = refused = 0
+    for start in range(0, len(waiting), batch_size):
+        in_batch = 0
+        try:
+            for member_id, first_name, email in _members_still_to_email(waiting[start:start + batch_size]):
+                token = new_invitation_token()
+                values = common | {"first_name": first_name, "link": invitation_link(token)}
+                outcome = _invite_by_email(consultation_id, member_id, email, token,
+                                           compose_invitation(subject_template, body_template, values))
+                if outcome is _Outcome.SENT:
+                    in_batch += 1
+                elif outcome is _Outcome.REFUSED:
+                    refused += 1
+                if time.monotonic() >= deadline:
+                    break
+        except _MailServerUnavailable as error:
+            _record_batch(actor, consultation_id, slug, in_batch)
+            stopped_after = _count(sent + in_batch, "invitation")
+            raise InvitationError(f"The mail server could not be reached, so sending stopped after {stopped_after}. "
+                                  "Try again later: nobody already invited will be e-mailed twice.") from error
+        _record_batch(actor, consultation_id, slug, in_batch)
+        sent += in_batch
+        if time.monotonic() >= deadline:
+            break
+    still_to_send = count_audience(db.session.get(Consultation, consultation_id)).to_email
+    return SendReport(sent, refused, still_to_send)
+
+
+def _members_still_to_email(member_ids: list[int]) -> list[tuple[int, str, str]]:
+    """(id, first name, e-mail) of these members, checked again now: one may have left or paused meanwhile."""
+    return db.session.execute(
+        select(Member.id, Member.first_name, Member.email)
+        .where(Member.id.in_(member_ids), Member.status.in_(INVITABLE_STATUSES), reachable_by_email_clause())
+        .order_by(Member.id)
+    ).all()
+
+
+class _Outcome(enum.Enum):
+    SENT = "sent"
+    ALREADY_INVITED = "already invited"
+    REFUSED = "refused"
+
+
+class _MailServerUnavailable(Exception):
+    pass
+
+
+def _invite_by_email(consultation_id: int, member_id: int, email: str, token: str,
+                     message: InvitationMessage) -> _Outcome:
+    """Commit the invitation, then send it; take the invitation back if the mail server does not accept it."""
+    invitation = Invitation(consultation_id=consultation_id, member_id=member_id, channel=InvitationChannel.EMAIL,
+                            token_hash=hash_invitation_token(token), sent_at=utcnow())
+    db.session.add(invitation)
+    try:
+        db.session.flush()
+        invitation_id = invitation.id
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # a send running alongside this one invited the member first, and e-mails them
+        return _Outcome.ALREADY_INVITED
+    try:
+        mailer().send(Mail(to=email, subject=message.subject, body=message.body), current_app.config["MAIL_FROM"])
+    except smtplib.SMTPRecipientsRefused:
+        _take_back(invitation_id)
+        log.warning("mail server refused the address of member %s", member_id)
+        return _Outcome.REFUSED
+    except (smtplib.SMTPException, OSError) as error:
+        _take_back(invitation_id)
+        raise _MailServerUnavailable from error
+    return _Outcome.SENT
+
+
+def _take_back(invitation_id: int) -> None:
+    db.session.execute(delete(Invitation).where(Invitation.id == invitation_id))
+    db.session.commit()
+
+
+def _record_batch(actor, consultation_id: int, slug: str, count: int) -> None:
+    if not count:
+        return
+    record_audit_event(actor, "invitations.sent", "consultation", consultation_id, count=count,
+                       channel=InvitationChannel.EMAIL.value)
+    db.session.commit()
+    log.info("%d invitations to %s e-mailed by %s", count, slug, getattr(actor, "id", actor))
+
+
+# --- revoking and reading ------------------------------------------------------------------------
+
+
+def revoke_invitation(invitation: Invitation, actor) -> bool:
+    """Stop a private link working (sent to the wrong person, say); False if it was already revoked."""
+    if invitation.revoked_at is not None:
+        return False
+    invitation.revoked_at = utcnow()
+    record_audit_event(actor, "invitation.revoked", "invitation", invitation.id,
+                       consultation=invitation.consultation.slug, member_id=invitation.member_id)
+    db.session.commit()
+    log.info("invitation %s revoked by %s", invitation.id, getattr(actor, "id", actor))
+    return True
+
+
+def get_invitation(consultation: Consultation, invitation_id: int) -> Invitation | None:
+    return db.session.scalar(
+        select(Invitation).where(Invitation.id == invitation_id, Invitation.consultation_id == consultation.id)
+    )
+
+
+def list_invitations(consultation: Consultation, *, search: str = "", limit: int = 50) -> list[Invitation]:
+    """The latest invitations, newest first, optionally those whose member's name or e-mail contains `search`."""
+    query = (
+        select(Invitation).where(Invitation.consultation_id == consultation.id)
+        .options(joinedload(Invitation.member)).order_by(Invitation.id.desc()).limit(limit)
+    )
+    if search.strip():
+        term = f"%{search.strip().lower()}%"
+        query = query.join(Member, Member.id == Invitation.member_id).where(or_(
+            func.lower(Member.first_name + " " + Member.last_name).like(term), Member.email.like(term),
+        ))
+    return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class ChannelStats:
+    """What members invited through one channel (or all, when channel is None) have done."""
+
+    channel: InvitationChannel | None
+    invited: int = 0
+    opened: int = 0
+    started: int = 0
+    completed: int = 0
+    revoked: int = 0
+
+    @property
+    def label(self) -> str:
+        return CHANNEL_LABELS[self.channel] if self.channel else "All channels"
+
+    @property
+    def completion_rate(self) -> str:
+        return f"{self.completed / self.invited:.0%}" if self.invited else "–"
+
+
+def invitation_stats(consultation: Consultation) -> list[ChannelStats]:
+    """Invited, opened, started, completed and revoked, for each channel and in total, in one grouped query."""
+    rows = db.session.execute(
+        select(Invitation.channel, func.count(Invitation.sent_at), func.count(Invitation.opened_at),
+               func.count(Invitation.started_at), func.count(Invitation.completed_at),
+               func.count(Invitation.revoked_at))
+        .where(Invitation.consultation_id == consultation.id)
+        .group_by(Invitation.channel)
+    ).all()
+    found = {channel: ChannelStats(channel, *counts) for channel, *counts in rows}
+    by_channel = [found.get(channel, ChannelStats(channel)) for channel in InvitationChannel]
+    total = ChannelStats(None, *(sum(getattr(stats, name) for stats in by_channel)
+                                 for name in ("invited", "opened", "started", "completed", "revoked")))
+    return by_channel + [total]

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSubmitInput, GovTextInput
 from wtforms import BooleanField, EmailField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from epanel.common.fields import GovEmailInput, strip_whitespace
 from epanel.panels.forms import lower_case, valid_postcode
@@ -19,7 +19,7 @@ class KioskForm(FlaskForm):
     place = StringField(
         "Where is this device?",
         description="For example, Avonmere Library. Shown on the screen so people know it is a council service.",
-        validators=[InputRequired(message="Enter where this device is"), Length(max=80, message="Use 80 characters or fewer")],
+        validators=[DataRequired(message="Enter where this device is"), Length(max=80, message="Use 80 characters or fewer")],
         filters=[strip_whitespace],
         widget=GovTextInput(),
     )
@@ -46,7 +46,7 @@ class AboutRespondentForm(FlaskForm):
         form.asks_age_band = consultation.ask_public_age_band
         form.needs_email = consultation.public_needs_email
         if form.needs_email:
-            form.email.validators = [InputRequired(message="Enter your email address"), *form.email.validators[1:]]
+            form.email.validators = [DataRequired(message="Enter your email address"), *form.email.validators[1:]]
             form.email.description = "This consultation asks for an email address so each person answers once."
         else:
             form.email.label.text = "Your email address (optional)"

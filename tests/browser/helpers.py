@@ -30,3 +30,29 @@ def sign_in_through_the_form(page, base_url, email, password=PASSWORD):
 def horizontal_overflow(page) -> int:
     """How many pixels the page is wider than the viewport (0 means no sideways scrolling)."""
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+FOCUSED_MATCHES = """([css, text]) => {
+    const el = document.activeElement;
+    return !!el && el.matches(css) && (!text || el.textContent.trim() === text);
+}"""
+
+
+def tab_to(page, css: str, text: str | None = None, limit: int = 60) -> None:
+    """Press Tab until the focused element matches css (and has this text), as a keyboard user would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(FOCUSED_MATCHES, [css, text]):
+            return
+    raise AssertionError(f"could not reach {css} {text or ''} with the Tab key")
+
+
+def type_into(page, css: str, text: str) -> None:
+    tab_to(page, css)
+    page.keyboard.type(text)
+
+
+def press_button(page, name: str) -> None:
+    tab_to(page, "button, a.govuk-button", name)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")

@@ -3,36 +3,10 @@
 import re
 from datetime import date
 
-from tests.browser.helpers import blocking_accessibility_problems, horizontal_overflow
+from tests.browser.helpers import blocking_accessibility_problems, horizontal_overflow, press_button, tab_to, type_into
 from tests.factories import create_panel
 
 PHONE_360 = {"width": 360, "height": 740}
-
-
-FOCUSED_MATCHES = """([css, text]) => {
-    const el = document.activeElement;
-    return !!el && el.matches(css) && (!text || el.textContent.trim() === text);
-}"""
-
-
-def tab_to(page, css: str, text: str | None = None, limit: int = 60) -> None:
-    """Press Tab until the focused element matches css (and has this text), as a keyboard user would."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate(FOCUSED_MATCHES, [css, text]):
-            return
-    raise AssertionError(f"could not reach {css} {text or ''} with the Tab key")
-
-
-def type_into(page, css: str, text: str) -> None:
-    tab_to(page, css)
-    page.keyboard.type(text)
-
-
-def press_button(page, name: str) -> None:
-    tab_to(page, "button, a.govuk-button", name)
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
 
 
 def check_page(page, problems: dict) -> None:
