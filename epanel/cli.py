@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from epanel.accounts import operations as account_operations
 from epanel.accounts.models import Role
+from epanel.consultations.operations import open_and_close_due
 
 epanel_cli = AppGroup("epanel", help="ePanel administration commands.")
 
@@ -97,3 +98,10 @@ def import_members_command(csv_file, panel_name, dry_run):
                f"{report.unchanged} unchanged; {report.rejected} rows {verb} rejected.")
     if dry_run:
         click.echo("Dry run: nothing was saved.")
+
+
+@epanel_cli.command("tick")
+def tick_command():
+    """Run whatever is due now (open and close consultations on time); for cron, every minute."""
+    opened, closed = open_and_close_due()
+    click.echo(f"{opened} consultations opened, {closed} closed")

@@ -56,3 +56,23 @@ def test_demo_loads_once_and_prints_the_logins(runner):
     assert slugs == {"citizens", "youth", "community-groups"}
     for role in ("admin", "officer", "teacher", "councillor", "member"):
         assert authenticate(f"{role}@avonmere.example", "demo-password-2026") is not None
+
+
+def test_tick_opens_and_closes_consultations_that_are_due(runner):
+    from datetime import timedelta
+
+    from epanel.common.time import utcnow
+    from epanel.consultations import operations as authoring
+    from epanel.consultations.models import ConsultationStatus
+    from tests.factories import create_consultation
+
+    due = create_consultation("Due to open", open_now=False)
+    authoring.update_consultation(due, opens_at=utcnow() + timedelta(minutes=1))
+    authoring.move_to(due, ConsultationStatus.SCHEDULED)
+    authoring.update_consultation(due, opens_at=utcnow() - timedelta(minutes=1))
+
+    result = runner.invoke(args=["epanel", "tick"])
+
+    assert result.exit_code == 0
+    assert "1 consultations opened, 0 closed" in result.output
+    assert due.status == ConsultationStatus.OPEN

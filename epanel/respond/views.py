@@ -1,5 +1,7 @@
 """Answering: private invitation links, the public hub and public responses, paper entry by officers."""
 
+import time
+
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
@@ -7,6 +9,7 @@ from epanel.accounts.access import public, roles_required
 from epanel.accounts.models import Role
 from epanel.common.time import utcnow
 from epanel.consultations.models import ConsultationStatus
+from epanel.consultations.operations import open_and_close_due
 from epanel.consultations.queries import (
     PUBLIC_STATUSES,
     get_consultation_with_questions,
@@ -45,7 +48,22 @@ def _set_state(slug: str, state: dict | None) -> None:
     session[STATE_KEY] = states
 
 
+# Without cron, consultations still open and close on time: the first request after a
+# due time moves them, at most once every LIFECYCLE_CHECK_SECONDS per process.
+LIFECYCLE_CHECK_SECONDS = 30
+_last_lifecycle_check = 0.0
+
+
+def _keep_lifecycle_on_time() -> None:
+    global _last_lifecycle_check
+    now = time.monotonic()
+    if now - _last_lifecycle_check >= LIFECYCLE_CHECK_SECONDS:
+        _last_lifecycle_check = now
+        open_and_close_due()
+
+
 def _consultation_or_404(slug):
+    _keep_lifecycle_on_time()
     consultation = get_consultation_with_questions(slug)
     if consultation is None or consultation.status not in PUBLIC_STATUSES:
         abort(404)
@@ -93,6 +111,7 @@ def _respondent_or_redirect(consultation):
 @bp.route("/consultations")
 @public
 def hub():
+    _keep_lifecycle_on_time()
     search, theme, status = (request.args.get(name, "").strip()[:100] for name in ("search", "theme", "status"))
     return render_template("respond/hub.html", consultations=list_public_consultations(search=search, theme=theme, status=status),
                            themes=list_themes(), search=search, theme=theme, status=status)
