@@ -33,10 +33,11 @@ class DateOfBirthField(Field):
 
     def process_formdata(self, valuelist):
         self.data = None
-        if not valuelist:
+        if len(valuelist) != 3:
+            self.raw_data = ["", "", ""]  # a tampered or partial post: show three empty boxes
             return
         parts = [part.strip() for part in valuelist]
-        if len(parts) != 3 or not any(parts):
+        if not any(parts):
             return
         labels = ("day", "month", "year")
         missing = [label for label, part in zip(labels, parts) if not part]

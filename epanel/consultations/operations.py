@@ -103,9 +103,27 @@ def _next_code(consultation: Consultation) -> str:
     return f"Q{number}"
 
 
+def _insert_position(consultation: Consultation, section: Section, after: Question | None) -> int:
+    """The place for a new question (at the end of its page, or just after `after`); later ones move down.
+
+    Positions run through the whole consultation in page order, so numbering and
+    "depends on an earlier question" follow what people see."""
+    if after is not None:
+        position = after.position + 1
+    else:
+        on_or_before = [q.position for q in consultation.questions
+                        if q.section is not None and q.section.position <= section.position]
+        position = max(on_or_before, default=0) + 1
+    for question in consultation.questions:
+        if question.position >= position:
+            question.position += 1
+    return position
+
+
 def add_question(section: Section, kind: str, text: str, *, help_text="", required=False, allow_other=False,
-                 choices=None, rows=None, settings=None, condition=None, code=None, tracker=None) -> Question:
-    """Add a question at the end of a section; choices and rows are (code, label) pairs or labels."""
+                 choices=None, rows=None, settings=None, condition=None, code=None, tracker=None,
+                 after: Question | None = None) -> Question:
+    """Add a question at the end of a section (or after another); choices and rows are (code, label) pairs or labels."""
     consultation = section.consultation
     _check_structure_editable(consultation)
     if kind not in KINDS:
@@ -116,11 +134,12 @@ def add_question(section: Section, kind: str, text: str, *, help_text="", requir
         raise ConsultationError("Give at least two answers to choose from")
     if definition.has_rows and not rows:
         raise ConsultationError("Give at least one row")
+    position = _insert_position(consultation, section, after)
     question = Question(
         consultation=consultation, section=section, kind=kind, text=text.strip(), help_text=help_text,
         required=required, allow_other=allow_other and kind in {"single", "multiple"},
         settings=settings or {}, condition=condition, code=code or _next_code(consultation), tracker=tracker,
-        position=max((q.position for q in consultation.questions), default=0) + 1,
+        position=position,
     )
     db.session.add(question)  # before anything autoflushes: SQLAlchemy 2 does not cascade along backrefs
     with db.session.no_autoflush:
@@ -213,12 +232,12 @@ def move_question(question: Question, step: int) -> None:
 
 def duplicate_question(question: Question) -> Question:
     """Copy a question (with its answers to choose from) to just after itself."""
-    copy = add_question(
+    return add_question(
         question.section, question.kind, question.text, help_text=question.help_text, required=question.required,
         allow_other=question.allow_other, settings=dict(question.settings), condition=question.condition,
         choices=[(o.code, o.label) for o in question.choices], rows=[(o.code, o.label) for o in question.rows],
+        after=question,
     )
-    return copy
 
 
 def duplicate_consultation(original: Consultation, actor, *, title: str | None = None) -> Consultation:
@@ -232,18 +251,22 @@ def duplicate_consultation(original: Consultation, actor, *, title: str | None =
     )
     db.session.add(copy)
     question_map = {}
-    for section in original.sections:
-        new_section = Section(consultation=copy, title=section.title, intro=section.intro, position=section.position)
-        for question in section.questions:
-            new_question = Question(
-                consultation=copy, section=new_section, kind=question.kind, code=question.code, text=question.text,
-                help_text=question.help_text, required=question.required, allow_other=question.allow_other,
-                settings=dict(question.settings), position=question.position, tracker_id=question.tracker_id,
-                sms_code=question.sms_code,
-            )
-            new_question.options = [Option(role=o.role, code=o.code, label=o.label, position=o.position)
-                                    for o in question.options]
-            question_map[question.id] = (new_question, question.condition)
+    with db.session.no_autoflush:
+        for section in original.sections:
+            new_section = Section(consultation=copy, title=section.title, intro=section.intro,
+                                  position=section.position)
+            db.session.add(new_section)  # SQLAlchemy 2 does not cascade along backrefs
+            for question in section.questions:
+                new_question = Question(
+                    consultation=copy, section=new_section, kind=question.kind, code=question.code,
+                    text=question.text, help_text=question.help_text, required=question.required,
+                    allow_other=question.allow_other, settings=dict(question.settings), position=question.position,
+                    tracker_id=question.tracker_id, sms_code=question.sms_code,
+                )
+                new_question.options = [Option(role=o.role, code=o.code, label=o.label, position=o.position)
+                                        for o in question.options]
+                db.session.add(new_question)
+                question_map[question.id] = (new_question, question.condition)
     db.session.flush()
     for new_question, condition in question_map.values():
         if condition:

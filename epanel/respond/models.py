@@ -61,6 +61,9 @@ class Response(db.Model):
     postcode_district: Mapped[str | None] = mapped_column(String(5))
     panels: Mapped[str | None] = mapped_column(String(200))  # slugs, ";"-separated
     contact_email: Mapped[str | None] = mapped_column(String(254))  # public respondents who asked for a copy
+    # When a consultation asks the public to confirm by e-mail, counted only once confirmed.
+    confirmation_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pages_done: Mapped[int] = mapped_column(default=0)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

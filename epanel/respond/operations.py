@@ -21,6 +21,7 @@ from epanel.consultations.kinds import OTHER, AnswerRow, Parsed, kind_of
 from epanel.consultations.models import Consultation, Invitation, Question, Section
 from epanel.consultations.operations import lock_structure, new_reference
 from epanel.extensions import db
+from epanel.mail import send_templated_mail
 from epanel.panels.models import Group, Member
 from epanel.panels.profile import age_on, band_for
 from epanel.panels.queries import age_bands, ward_for_postcode
@@ -355,3 +356,56 @@ def record_complete_response(consultation: Consultation, values: dict[int, Parse
             db.session.add_all(answer_rows(response, question, parsed))
     lock_structure(consultation)
     return response
+
+
+# --- after sending: a copy of the answers, and confirming public responses by e-mail ---------
+
+
+def answers_as_text(response: Response, consultation: Consultation) -> str:
+    """The response as plain text, question by question, for e-mailed copies."""
+    values = load_values(response, consultation)
+    numbers = visible_numbers(consultation, values)
+    by_id = {q.id: q for q in consultation.questions}
+    lines = []
+    for question in sorted(consultation.questions, key=lambda q: q.position):
+        if not is_shown(question, values, by_id):
+            continue
+        parsed = values.get(question.id)
+        described = kind_of(question).describe(question, parsed) if parsed else []
+        lines.append(f"{numbers[question.id]}. {question.text}")
+        lines.extend(f"   {line}" for line in (described or ["Not answered"]))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def needs_email_confirmation(response: Response, consultation: Consultation) -> bool:
+    return consultation.public_needs_email and response.member_id is None and response.email_confirmed_at is None
+
+
+def send_after_submit(response: Response, consultation: Consultation, *, copy_to: str | None, confirm_url) -> None:
+    """E-mail a confirmation link (when the consultation asks the public to confirm) or a copy of the answers."""
+    if needs_email_confirmation(response, consultation) and response.contact_email:
+        token = secrets.token_urlsafe(24)
+        response.confirmation_hash = hashlib.sha256(token.encode()).hexdigest()
+        db.session.commit()
+        send_templated_mail(response.contact_email, "confirm_response", consultation=consultation,
+                            response=response, link=confirm_url(token),
+                            answers=answers_as_text(response, consultation))
+    elif copy_to:
+        send_templated_mail(copy_to, "response_copy", consultation=consultation, response=response,
+                            answers=answers_as_text(response, consultation))
+
+
+def find_response_to_confirm(token: str) -> Response | None:
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(db.select(Response).where(
+        Response.confirmation_hash == hashlib.sha256(token.encode()).hexdigest()))
+
+
+def confirm_response_email(response: Response) -> None:
+    """The respondent proved the e-mail address: their response now counts."""
+    if response.email_confirmed_at is None:
+        response.email_confirmed_at = utcnow()
+        db.session.commit()
+        log.info("response %s confirmed by e-mail", response.id)

@@ -2,7 +2,7 @@
 
 import time
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
 from epanel.accounts.access import public, roles_required
@@ -284,13 +284,24 @@ def check(slug):
         except operations.RespondError as error:
             conflict = str(error)
         else:
+            copy_to = _known_email(respondent, slug) if request.form.get("email_copy") == "y" else None
+            operations.send_after_submit(response, consultation, copy_to=copy_to, confirm_url=lambda token: (
+                current_app.config["PUBLIC_URL"].rstrip("/") + url_for("respond.confirm_email", token=token)))
             return redirect(url_for("respond.done", slug=slug))
     values = operations.load_values(response, consultation)
     visible = operations.pages(consultation, values)
     by_id = {q.id: q for q in consultation.questions}
     return render_template("respond/check.html", consultation=consultation, response=response, pages=visible,
                            values=values, numbers=numbers, conflict=conflict, by_id=by_id,
-                           is_shown=operations.is_shown, fingerprint=operations.answers_fingerprint(response))
+                           is_shown=operations.is_shown, fingerprint=operations.answers_fingerprint(response),
+                           copy_to=_known_email(respondent, slug))
+
+
+def _known_email(respondent, slug) -> str | None:
+    """Where a copy of the answers could go: the member's address, or the one a public respondent gave."""
+    if respondent.member is not None and respondent.channel != ResponseChannel.PAPER:
+        return respondent.member.email
+    return ((_state(slug) or {}).get("about") or {}).get("email")
 
 
 @bp.route("/respond/<slug>/done")
@@ -304,7 +315,22 @@ def done(slug):
     if respondent.channel == ResponseChannel.PAPER:
         _set_state(slug, None)  # ready for the next paper form
     return render_template("respond/done.html", consultation=consultation, response=response,
-                           paper=respondent.channel == ResponseChannel.PAPER, kiosk=_kiosk())
+                           paper=respondent.channel == ResponseChannel.PAPER, kiosk=_kiosk(),
+                           awaiting_confirmation=operations.needs_email_confirmation(response, consultation))
+
+
+@bp.route("/respond/confirm/<token>", methods=["GET", "POST"])
+@public
+def confirm_email(token):
+    """A public respondent confirms their answers from the e-mailed link (a button, so mail scanners can't)."""
+    response = operations.find_response_to_confirm(token)
+    if response is None:
+        return render_template("respond/link_not_usable.html", reason="unknown"), 404
+    form = StartForm()
+    if form.validate_on_submit():
+        operations.confirm_response_email(response)
+    return render_template("respond/confirm_email.html", response=response, form=form,
+                           confirmed=response.email_confirmed_at is not None)
 
 
 # --- kiosk mode at community access points --------------------------------------------------

@@ -334,3 +334,43 @@ def test_a_follow_up_on_the_same_page_is_asked_before_moving_on(client, survey, 
     shown = get(client, page.location)
     assert "We have added a question based on your answer" in shown.text
     assert shown.soup.find("input", attrs={"name": f"q{qid(survey, 'Q2')}"}) is not None
+
+
+def test_a_member_can_have_a_copy_of_their_answers_emailed(client, survey, member, mailbox):
+    _, token = create_invitation(survey, member)
+    open_link(client, token)
+    answer_all(client, survey, safety="7")
+    check = get(client, f"/respond/{survey.slug}/check")
+    assert "Email a copy of my answers to m@example.org" in check.text
+
+    submit(client, f"/respond/{survey.slug}/check", {
+        "submission_id": check.soup.find("input", attrs={"name": "submission_id"})["value"],
+        "fingerprint": check.soup.find("input", attrs={"name": "fingerprint"})["value"], "email_copy": "y"})
+
+    (copy,) = mailbox
+    assert copy["To"] == "m@example.org"
+    assert "How safe do you feel in the park?\n   7" in copy.get_content().replace("\r\n", "\n")
+
+
+def test_a_public_response_counts_once_its_email_is_confirmed(app, client, mailbox):
+    import re
+
+    survey = create_consultation(kinds=("yes_no",), for_public=True, public_needs_email=True,
+                                 ask_public_postcode=False, ask_public_age_band=False)
+    start = get(client, f"/consultations/{survey.slug}").csrf_token()
+    client.post(f"/consultations/{survey.slug}/start", data={"csrf_token": start})
+    submit(client, f"/respond/{survey.slug}/page/1", {f"q{survey.questions[0].id}": "1"})
+    refused = submit(client, f"/respond/{survey.slug}/about-you", {"email": ""})
+    assert refused.error_summary == ["Enter your email address"]
+    submit(client, f"/respond/{survey.slug}/about-you", {"email": "Pat@Example.org"})
+    done = send(client, survey)
+
+    assert "your answers count once you confirm them" in get(client, done.location).text
+    response = db.session.scalar(db.select(Response))
+    assert response.email_confirmed_at is None
+    link = re.search(r"https?://[^/\s]+(/respond/confirm/\S+)", mailbox[0].get_content()).group(1)
+    assert mailbox[0]["To"] == "pat@example.org"
+    submit(client, link, {})
+    db.session.refresh(response)
+    assert response.email_confirmed_at is not None
+    assert get(client, "/respond/confirm/made-up").status == 404
