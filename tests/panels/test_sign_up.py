@@ -261,3 +261,18 @@ def test_the_check_page_sends_you_back_to_a_missing_answer(client, panels):
     page = get(client, "/join/check")
 
     assert path_of(page.location) == "/join/panels"
+
+
+def test_each_optional_question_about_you_is_asked_in_words(client, panels):
+    answer(client, "/join/date-of-birth", dob_fields(born(30)))
+
+    page = get(client, "/join/about-you")
+    legends = [legend.get_text(" ", strip=True) for legend in page.soup.select("legend")]
+
+    assert legends == [
+        "What is your gender?",
+        "What is your ethnic group?",
+        "Are your day-to-day activities limited because of a health problem or disability?",
+        "Do you look after, or give help or support to, anyone because of a long-term health problem, "
+        "disability or old age?",
+    ]
