@@ -342,6 +342,24 @@ class MemberForm(FlaskForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
+class MyDetailsForm(FlaskForm):
+    """What members change themselves. The e-mail address is changed through the account, not here."""
+
+    first_name = NameForm.first_name
+    last_name = NameForm.last_name
+    mobile = StringField("UK mobile number", description="Leave empty if you do not want texts.",
+                         validators=[Optional(), valid_mobile], filters=[strip_whitespace], widget=GovTelInput())
+    address = TextAreaField("Postal address", validators=[Optional(), Length(max=500)],
+                            filters=[strip_whitespace], widget=GovTextArea())
+    postcode = StringField("Postcode", validators=[DataRequired(message="Enter your postcode"), valid_postcode],
+                           filters=[strip_whitespace], widget=GovTextInput())
+    gender = AboutYouForm.gender
+    ethnic_group = AboutYouForm.ethnic_group
+    disability = AboutYouForm.disability
+    caring = AboutYouForm.caring
+    submit = SubmitField("Save my details", widget=GovSubmitInput())
+
+
 class PaperMemberForm(MemberForm):
     panels = SelectMultipleField("Panels", description="Select all the panels ticked on the form.",
                                  validators=[InputRequired(message="Select at least one panel")],

@@ -33,6 +33,7 @@ from epanel.panels.forms import (
     DateOfBirthForm,
     MemberFiltersForm,
     MemberForm,
+    MyDetailsForm,
     NameForm,
     PanelForm,
     PaperMemberForm,
@@ -589,6 +590,31 @@ def my_profile():
         return render_template("panels/my/no_profile.html")
     return render_template("panels/my/profile.html", member=member, age_band=queries.age_band_of(member),
                            pause_form=ContinueForm())
+
+
+@bp.route("/my/details", methods=["GET", "POST"])
+@signed_in
+def my_details():
+    member = _my_member()
+    form = MyDetailsForm(obj=member)
+    if request.method == "GET":
+        form.mobile.data = format_mobile(member.mobile)
+    if form.validate_on_submit():
+        changes = {name: getattr(form, name).data or None for name in (
+            "first_name", "last_name", "mobile", "address", "postcode", "gender", "ethnic_group", "disability", "caring")}
+        if changes["postcode"] != member.postcode:
+            area = queries.ward_for_postcode(changes["postcode"])
+            changes["ward"], changes["parish"] = (area.ward, area.parish) if area else (member.ward, member.parish)
+        if not changes["mobile"]:
+            changes["contact_by_sms"] = False
+        try:
+            operations.update_member_profile(member, changes, current_user, channel=ConsentChannel.WEB)
+        except operations.PanelError as error:
+            form.mobile.errors.append(str(error))
+        else:
+            flash("Your details have been saved", "success")
+            return redirect(url_for("panels.my_profile"))
+    return render_template("panels/my/details.html", form=form)
 
 
 @bp.route("/my/preferences", methods=["GET", "POST"])

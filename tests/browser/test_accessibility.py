@@ -33,7 +33,7 @@ STAFF_PAGES = [
     "/officer/population-targets", "/officer/population-targets/upload", "/officer/panels/citizens/who-is-missing",
     "/officer/recruitment", "/officer/recruitment/new", "/admin/users", "/admin/users/new", "/account",
 ]
-MEMBER_PAGES = ["/my/profile", "/my/preferences", "/my/leave", "/my/data", "/my/delete"]
+MEMBER_PAGES = ["/my/profile", "/my/details", "/my/preferences", "/my/leave", "/my/data", "/my/delete"]
 
 
 def _check(page, url):

@@ -119,3 +119,24 @@ def test_an_account_without_a_membership_is_told_so(client, app):
 
     assert "not linked to a panel membership" in get(client, "/my/profile").text
     assert get(client, "/my/data").status == 404
+
+
+def test_a_member_changes_their_details_and_the_ward_follows_the_postcode(client, member):
+    from epanel.panels.operations import replace_ward_lookup
+
+    replace_ward_lookup([("AV3 1AB", "Castle Hill", None)], "test")
+
+    page = submit(client, "/my/details", {"first_name": "Samuel", "last_name": member.last_name,
+                                          "mobile": "07700 900456", "postcode": "av31ab", "gender": "Man"})
+
+    assert path_of(page.location) == "/my/profile"
+    db.session.expire_all()
+    assert (member.first_name, member.mobile, member.postcode, member.ward, member.gender) == (
+        "Samuel", "+447700900456", "AV3 1AB", "Castle Hill", "Man")
+
+
+def test_bad_details_are_refused_and_kept_as_typed(client, member):
+    page = submit(client, "/my/details", {"first_name": " ", "last_name": "X", "mobile": "12345", "postcode": "AV1 2BX"})
+
+    assert page.error_summary == ["Enter your first name", "Enter a UK mobile number, like 07700 900123"]
+    assert page.soup.find("input", attrs={"name": "mobile"})["value"] == "12345"
