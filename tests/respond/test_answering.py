@@ -374,3 +374,27 @@ def test_a_public_response_counts_once_its_email_is_confirmed(app, client, mailb
     db.session.refresh(response)
     assert response.email_confirmed_at is not None
     assert get(client, "/respond/confirm/made-up").status == 404
+
+
+def test_answers_to_another_consultations_questions_are_ignored(client, survey, member):
+    other = create_consultation("Another survey", kinds=("short_text",))
+    foreign = other.questions[0].id
+    _, token = create_invitation(survey, member)
+    open_link(client, token)
+
+    page = submit(client, f"/respond/{survey.slug}/page/1", {f"q{qid(survey, 'Q1')}": "1", f"q{foreign}": "smuggled"})
+
+    assert page.status == 302
+    assert db.session.scalar(db.select(db.func.count(Answer.id)).where(Answer.question_id == foreign)) == 0
+
+
+def test_a_consultation_not_yet_open_says_so(client, member):
+    draft = create_consultation(open_now=False)
+    authoring.update_consultation(draft, opens_at=utcnow() + timedelta(days=2))
+    authoring.move_to(draft, ConsultationStatus.SCHEDULED)
+    _, token = create_invitation(draft, member)
+
+    page = get(client, f"/respond/i/{token}")
+
+    assert page.status == 404
+    assert page.heading == "This consultation has not opened yet"
