@@ -18,7 +18,8 @@ def get_consultation_with_questions(slug: str) -> Consultation | None:
     return db.session.scalar(
         select(Consultation).where(Consultation.slug == slug).options(
             selectinload(Consultation.sections).selectinload(Section.questions).selectinload(Question.options),
-            selectinload(Consultation.questions).selectinload(Question.options),
+            # The same questions again, in consultation order: the identity map already holds their options.
+            selectinload(Consultation.questions),
         )
     )
 

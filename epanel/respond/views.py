@@ -175,7 +175,7 @@ def invitation_link(token):
                                consultation=invitation.consultation), 410 if problem == "closed" else 404
     operations.mark_invitation_opened(invitation)
     _set_state(invitation.consultation.slug, {"invitation_id": invitation.id})
-    return redirect(url_for("respond.resume", slug=invitation.consultation.slug))
+    return resume(invitation.consultation.slug)  # straight to where they stopped: one request fewer
 
 
 # --- answering -------------------------------------------------------------------------------
