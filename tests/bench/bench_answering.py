@@ -396,9 +396,7 @@ def expect(condition, message):
 def answer_survey(browser: Browser, token: str, slug: str, pages, rng: random.Random) -> str:
     """A respondent's whole visit, from the private link to the confirmation; returns their reference."""
     status, location, _ = browser.request("private link", "GET", f"/respond/i/{token}")
-    expect(status == 302 and location == f"/respond/{slug}/", f"link: {status} {location}")
-    status, location, _ = browser.request("resume", "GET", location)
-    expect(status == 302 and location == f"/respond/{slug}/page/1", f"resume: {status} {location}")
+    expect(status == 302 and location == f"/respond/{slug}/page/1", f"link: {status} {location}")
     for number, plan in enumerate(pages, start=1):
         path = f"/respond/{slug}/page/{number}"
         expect(location == path, f"expected {path}, sent to {location}")
@@ -652,7 +650,7 @@ def time_page_render(app, token: str, slug: str) -> dict:
 
 # --- reporting -----------------------------------------------------------------------------------
 
-KIND_ORDER = ["private link", "resume", "page GET", "page POST", "check GET", "check POST", "done"]
+KIND_ORDER = ["private link", "page GET", "page POST", "check GET", "check POST", "done"]
 
 
 def percentile(values, p: float) -> float:
