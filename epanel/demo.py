@@ -51,7 +51,8 @@ LAST_NAMES = [
     "O'Brien", "Murphy", "MacLeod", "Thomas", "Roberts", "Hughes", "Singh", "Ahmed",
 ]
 # Like most panels, the demo over-represents older women, so "who is missing" has something to say.
-GENDERS = ["Woman"] * 6 + ["Man"] * 4 + ["Non-binary", "Prefer not to say"]
+GENDERS = ["Woman", "Man", "Non-binary", "Prefer not to say"]
+GENDER_WEIGHTS = [58, 38, 1, 3]
 CONSENT_CHANNEL = {
     MemberSource.SIGN_UP: ConsentChannel.WEB,
     MemberSource.IMPORT: ConsentChannel.IMPORT,
@@ -88,7 +89,7 @@ def _demo_member(rng, number, today, postcodes, panels) -> tuple[Member, list]:
         ward=ward,
         parish=parish,
         date_of_birth=today - timedelta(days=age * 365 + rng.randint(0, 364)),
-        gender=rng.choice(GENDERS),
+        gender=rng.choices(GENDERS, weights=GENDER_WEIGHTS)[0],
         ethnic_group=rng.choices(ETHNIC_GROUPS, weights=[6, 3, 2, 85, 1, 3])[0] if rng.random() < 0.8 else None,
         disability=rng.choice(DISABILITY_ANSWERS) if rng.random() < 0.7 else None,
         caring=rng.choice(CARING_ANSWERS) if rng.random() < 0.7 else None,
