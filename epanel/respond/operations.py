@@ -63,6 +63,13 @@ class Respondent:
     submission_id: str | None = None
 
 
+def keep_loaded_objects_after_commit() -> None:
+    """Answering commits several times a request; reloading the whole survey after each commit
+    costs more than the answers themselves. Nothing in this flow changes the survey, and the
+    response is refreshed explicitly where a conditional update changes it."""
+    db.session().expire_on_commit = False
+
+
 def new_submission_id() -> str:
     return secrets.token_hex(16)
 

@@ -29,6 +29,7 @@ from epanel.respond.queries import (
 )
 
 bp = Blueprint("respond", __name__)
+bp.before_request(operations.keep_loaded_objects_after_commit)
 
 # session["respond"][slug]: {"invitation_id": id} | {"submission_id": s, "public": True, "about": {...}}
 #                           | {"submission_id": s, "paper": True, "member_id": id | None}
