@@ -52,6 +52,7 @@ run: install assets demo
 
 # The suite runs on SQLite, then again on PostgreSQL when EPANEL_TEST_DATABASE_URL is set.
 test: install-test assets
+	$(BIN)/ruff check .
 	$(BIN)/pytest
 	@if [ -n "$$EPANEL_TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL =="; \

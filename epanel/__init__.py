@@ -84,16 +84,15 @@ def _configure_templates(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
+    # Import every model module so metadata (and Alembic) sees all tables.
+    from epanel.accounts import models as _accounts_models  # noqa: F401
+    from epanel.consultations import models as _consultations_models  # noqa: F401
     from epanel.database import configure_sqlite
     from epanel.extensions import csrf, db, limiter, login_manager, migrate
     from epanel.mail import init_mail
     from epanel.messaging.gateways import init_sms_gateway
-
-    # Import every model module so metadata (and Alembic) sees all tables.
-    from epanel.accounts import models as _accounts_models  # noqa: F401
     from epanel.panels import models as _panels_models  # noqa: F401
     from epanel.privacy import models as _privacy_models  # noqa: F401
-    from epanel.consultations import models as _consultations_models  # noqa: F401
     from epanel.respond import models as _respond_models  # noqa: F401
 
     db.init_app(app)
@@ -121,11 +120,11 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from epanel.accounts.views import bp as accounts_bp
+    from epanel.consultations.audience_views import bp as consultations_audience_bp
+    from epanel.consultations.views import bp as consultations_bp
     from epanel.panels.import_views import bp as panels_import_bp
     from epanel.panels.outreach_views import bp as panels_outreach_bp
     from epanel.panels.views import bp as panels_bp
-    from epanel.consultations.audience_views import bp as consultations_audience_bp
-    from epanel.consultations.views import bp as consultations_bp
     from epanel.privacy.views import bp as privacy_bp
     from epanel.respond.views import bp as respond_bp
     from epanel.respond.views import register_template_globals

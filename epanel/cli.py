@@ -61,7 +61,7 @@ def demo_command(members):
     created = load_demo(member_count=members)
     click.echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
     click.echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
-    for email, name, roles in DEMO_USERS:
+    for email, _name, roles in DEMO_USERS:
         click.echo(f"  {', '.join(roles):<22} {email}")
     public_url = current_app.config["PUBLIC_URL"].rstrip("/")
     click.echo(f"\nSam Okafor's private link to the open survey: {public_url}/respond/i/{DEMO_MEMBER_TOKEN}")

@@ -14,8 +14,8 @@ from epanel.common.time import utcnow
 from epanel.demo_consultations import load_demo_consultations
 from epanel.extensions import db
 from epanel.panels.models import Member, MemberSource, MemberStatus
-from epanel.panels.outreach import load_demo_groups_targets_and_recruitment
 from epanel.panels.operations import add_members, create_panel, record_consents, replace_ward_lookup
+from epanel.panels.outreach import load_demo_groups_targets_and_recruitment
 from epanel.panels.profile import CARING_ANSWERS, DISABILITY_ANSWERS, ETHNIC_GROUPS
 from epanel.panels.queries import get_panel_by_slug
 from epanel.privacy.models import ConsentChannel

@@ -152,7 +152,7 @@ def load_demo_consultations(rng: random.Random, members: list[Member], actor, de
     budget = get_consultation_with_questions(build_budget_survey(actor).slug)
     channels = [ResponseChannel.WEB] * 70 + [ResponseChannel.PAPER] * 15 + [ResponseChannel.SMS] * 10 + \
         [ResponseChannel.CLASS] * 5
-    for number in range(420):
+    for _ in range(420):
         member = rng.choice(members)
         channel = rng.choice(channels)
         when = utcnow() - timedelta(days=rng.randint(20, 58), minutes=rng.randint(0, 1440))

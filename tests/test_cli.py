@@ -1,6 +1,6 @@
+from epanel.accounts.operations import authenticate
 from epanel.accounts.queries import find_user_by_email
 from epanel.panels.queries import count_members, list_panels_with_counts
-from epanel.accounts.operations import authenticate
 
 
 def test_create_user_with_a_given_password(runner):

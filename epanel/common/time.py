@@ -1,7 +1,7 @@
 """One clock for the whole app, always in UTC and timezone-aware."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

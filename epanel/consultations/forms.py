@@ -2,13 +2,13 @@
 
 import math
 import re
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput,
     GovCheckboxesInput,
+    GovCheckboxInput,
     GovDateInput,
     GovRadioInput,
     GovSelect,
@@ -117,7 +117,7 @@ def london_to_utc(day: date | None, clock: time | None, default: time) -> dateti
     """The UTC moment of a UK date and time; a missing time means `default`."""
     if day is None:
         return None
-    return datetime.combine(day, clock or default, tzinfo=LONDON).astimezone(timezone.utc)
+    return datetime.combine(day, clock or default, tzinfo=LONDON).astimezone(UTC)
 
 
 def utc_to_london(moment: datetime | None) -> tuple[date | None, time | None]:

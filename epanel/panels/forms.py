@@ -25,7 +25,16 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from epanel.common.fields import DateOfBirthField, GovEmailInput, GovTelInput, strip_whitespace
 from epanel.panels.models import MemberSource, MemberStatus

@@ -12,7 +12,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import segno
 from flask import current_app
@@ -649,7 +649,7 @@ class RecruitmentReport:
 def _month_bounds(today: date, count: int = 12) -> list[tuple[datetime, datetime]]:
     """(start, end) of this month and the months before it, oldest first, in UTC."""
     this_month = today.year * 12 + today.month - 1
-    firsts = [datetime(index // 12, index % 12 + 1, 1, tzinfo=timezone.utc)
+    firsts = [datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
               for index in range(this_month - count + 1, this_month + 2)]
     return list(zip(firsts, firsts[1:]))
 
@@ -659,7 +659,7 @@ def get_recruitment_report(today: date | None = None) -> RecruitmentReport:
     today = today or date.today()
     panels = list(db.session.scalars(select(Panel).order_by(Panel.name)))
     representations = [get_panel_representation(panel, today) for panel in panels]
-    since = datetime.combine(today - timedelta(days=365), datetime.min.time(), tzinfo=timezone.utc)
+    since = datetime.combine(today - timedelta(days=365), datetime.min.time(), tzinfo=UTC)
     links = {link.id: link for link in list_recruitment_links()}
     groups = [group for representation in representations
               for group in _recruitment_of_missing(representation, since, today, links)]

@@ -1,6 +1,6 @@
 """Choosing who a consultation invites: filters, counts, a reproducible random sample and the frequency rule."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from werkzeug.datastructures import MultiDict
@@ -25,7 +25,7 @@ def officer(app, client):
 
 
 def make_consultation(actor=None, title="Library opening hours"):
-    consultation = create_consultation(title, actor, closes_at=datetime(2030, 12, 13, 17, tzinfo=timezone.utc))
+    consultation = create_consultation(title, actor, closes_at=datetime(2030, 12, 13, 17, tzinfo=UTC))
     add_question(consultation.sections[0], "yes_no", "Should libraries open on Sundays?")
     return consultation
 

@@ -1,7 +1,7 @@
 """Officers build consultations: details, access, pages, every question kind, conditions, order, copies,
 trackers, the lifecycle, locking and the phone preview, all through the pages they use."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,7 +14,7 @@ from epanel.consultations.forms import (
     parse_clock_time,
 )
 from epanel.consultations.kinds import KINDS
-from epanel.consultations.models import Consultation, ConsultationStatus, OptionRole, Question, Tracker
+from epanel.consultations.models import Consultation, ConsultationStatus, Question, Tracker
 from epanel.extensions import db
 from tests.factories import PASSWORD, create_user
 from tests.pages import get, path_of, sign_in, submit
@@ -87,8 +87,8 @@ def test_an_officer_creates_a_consultation_with_uk_times_and_access_modes(client
     consultation = db.session.scalar(db.select(Consultation))
     assert path_of(page.location) == f"{BASE}/{consultation.slug}"
     # 9:30am in July is British Summer Time (UTC+1); a January day ends at 23:59 GMT.
-    assert consultation.opens_at == datetime(2026, 7, 1, 8, 30, tzinfo=timezone.utc)
-    assert consultation.closes_at == datetime(2027, 1, 5, 23, 59, tzinfo=timezone.utc)
+    assert consultation.opens_at == datetime(2026, 7, 1, 8, 30, tzinfo=UTC)
+    assert consultation.closes_at == datetime(2027, 1, 5, 23, 59, tzinfo=UTC)
     assert consultation.status == ConsultationStatus.DRAFT
     assert (consultation.for_invited_members, consultation.for_public, consultation.for_sms_poll,
             consultation.for_paper, consultation.public_needs_email, consultation.ask_public_postcode) == (
@@ -102,7 +102,7 @@ def test_an_officer_creates_a_consultation_with_uk_times_and_access_modes(client
 
 
 def test_the_edit_form_shows_times_back_in_uk_time_and_saves_changes(client, officer):
-    consultation = draft(opens_at=datetime(2026, 7, 1, 8, 30, tzinfo=timezone.utc), for_paper=False)
+    consultation = draft(opens_at=datetime(2026, 7, 1, 8, 30, tzinfo=UTC), for_paper=False)
 
     form = get(client, f"{BASE}/{consultation.slug}/edit")
     assert form.soup.find("input", attrs={"name": "opens_time"})["value"] == "09:30"
@@ -115,7 +115,7 @@ def test_the_edit_form_shows_times_back_in_uk_time_and_saves_changes(client, off
     assert path_of(saved.location) == f"{BASE}/{consultation.slug}"
     consultation = fresh(Consultation, consultation.id)
     assert consultation.title == "Parks survey 2026"
-    assert consultation.opens_at == datetime(2026, 7, 1, 16, 15, tzinfo=timezone.utc)
+    assert consultation.opens_at == datetime(2026, 7, 1, 16, 15, tzinfo=UTC)
     assert (consultation.for_paper, consultation.for_invited_members) == (True, False)
 
 
@@ -601,7 +601,7 @@ def change_status(client, consultation, status):
 
 
 def test_the_lifecycle_buttons_offer_only_the_allowed_next_steps(client, officer):
-    consultation = draft(closes_at=datetime(2030, 1, 1, tzinfo=timezone.utc))
+    consultation = draft(closes_at=datetime(2030, 1, 1, tzinfo=UTC))
     add(consultation)
     overview = f"{BASE}/{consultation.slug}"
 
@@ -777,7 +777,7 @@ def test_the_preview_shows_one_page_at_a_time_as_members_see_it(client, officer)
 
     frame = first.soup.select_one(".epanel-phone-preview")
     assert frame.h3.get_text() == "Your views"
-    assert [radio["value"] for radio in frame.select("input[name=q%d]" % drives.id)] == ["1", "2"]
+    assert [radio["value"] for radio in frame.select(f"input[name=q{drives.id}]")] == ["1", "2"]
     assert frame.select_one("a.govuk-button")["href"].endswith("/preview?page=2")
     second_frame = second.soup.select_one(".epanel-phone-preview")
     assert second_frame.em.get_text() == "drivers"

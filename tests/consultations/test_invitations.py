@@ -2,7 +2,7 @@
 
 import re
 import smtplib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -19,7 +19,7 @@ from epanel.privacy.models import AuditEvent
 from tests.factories import PASSWORD, create_member, create_panel, create_user
 from tests.pages import get, path_of, sign_in, submit
 
-CLOSES = datetime(2030, 12, 13, 17, tzinfo=timezone.utc)  # 5pm on a Friday, London time in winter
+CLOSES = datetime(2030, 12, 13, 17, tzinfo=UTC)  # 5pm on a Friday, London time in winter
 LINK = re.compile(r"http://localhost/respond/i/([A-Za-z0-9_-]+)")
 
 
@@ -375,11 +375,11 @@ def test_saving_the_message_keeps_it_for_sending(officer, client, panel):
 
 
 @pytest.mark.parametrize(("closes_at", "expected"), [
-    (datetime(2030, 12, 13, 17, tzinfo=timezone.utc), "5pm on Friday 13 December 2030"),
-    (datetime(2030, 6, 14, 16, 30, tzinfo=timezone.utc), "5:30pm on Friday 14 June 2030"),  # British Summer Time
-    (datetime(2030, 12, 13, 9, 5, tzinfo=timezone.utc), "9:05am on Friday 13 December 2030"),
-    (datetime(2030, 12, 13, 12, tzinfo=timezone.utc), "midday on Friday 13 December 2030"),
-    (datetime(2030, 12, 14, 0, tzinfo=timezone.utc), "midnight at the end of Friday 13 December 2030"),
+    (datetime(2030, 12, 13, 17, tzinfo=UTC), "5pm on Friday 13 December 2030"),
+    (datetime(2030, 6, 14, 16, 30, tzinfo=UTC), "5:30pm on Friday 14 June 2030"),  # British Summer Time
+    (datetime(2030, 12, 13, 9, 5, tzinfo=UTC), "9:05am on Friday 13 December 2030"),
+    (datetime(2030, 12, 13, 12, tzinfo=UTC), "midday on Friday 13 December 2030"),
+    (datetime(2030, 12, 14, 0, tzinfo=UTC), "midnight at the end of Friday 13 December 2030"),
     (None, "the closing date"),
 ])
 def test_closing_times_read_as_people_in_the_uk_write_them(closes_at, expected):

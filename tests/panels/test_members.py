@@ -167,7 +167,7 @@ def test_member_export_is_audited_and_safe_to_open_in_a_spreadsheet(client, offi
 def test_the_ward_lookup_upload_replaces_the_lookup_and_lists_bad_rows(client, officer):
     from io import BytesIO
 
-    content = "Postcode,Ward,Parish\nav1 2bx,Riverside,St Mary\nnonsense,Abbey,\nAV2 3CD,,\nAV1 2BX,Abbey,\n".encode()
+    content = b"Postcode,Ward,Parish\nav1 2bx,Riverside,St Mary\nnonsense,Abbey,\nAV2 3CD,,\nAV1 2BX,Abbey,\n"
     page_token = get(client, "/officer/wards").csrf_token()
     response = client.post("/officer/wards", data={"csrf_token": page_token, "lookup": (BytesIO(content), "wards.csv")},
                            content_type="multipart/form-data")

@@ -1,7 +1,7 @@
 """Tracked sign-up links, their posters and QR codes, and what they bring in."""
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -37,7 +37,7 @@ def create_link(name="Central Library", kind=RecruitmentKind.LIBRARY, **details)
 
 
 def on(day: date, hour=12) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
 def value_of(page, name):

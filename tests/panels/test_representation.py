@@ -336,17 +336,17 @@ def test_a_file_with_bad_rows_lists_every_problem_and_changes_nothing(client):
     sign_in_as_officer(client)
     set_targets(TargetDimension.GENDER, {"Woman": 0.5, "Man": 0.5})
     content = (
-        "dimension,category,share,source\n"
-        "gender,Woman,51,Census 2021\n"
-        "\n"
-        "gender,Prefer not to say,49,Census 2021\n"
-        "age_band,12-15,5,Census 2021\n"
-        "religion,None,30,Census 2021\n"
-        "ward,Abbey,lots,Census 2021\n"
-        "ward,Brookside,150,Census 2021\n"
-        "ward,Harbour,10,\n"
-        "gender,woman,1,Census 2021\n"
-    ).encode()
+        b"dimension,category,share,source\n"
+        b"gender,Woman,51,Census 2021\n"
+        b"\n"
+        b"gender,Prefer not to say,49,Census 2021\n"
+        b"age_band,12-15,5,Census 2021\n"
+        b"religion,None,30,Census 2021\n"
+        b"ward,Abbey,lots,Census 2021\n"
+        b"ward,Brookside,150,Census 2021\n"
+        b"ward,Harbour,10,\n"
+        b"gender,woman,1,Census 2021\n"
+    )
 
     page = upload(client, content)
 

@@ -5,7 +5,7 @@ from flask import abort
 
 from epanel import create_app
 from epanel.accounts.access import public
-from tests.factories import PASSWORD, create_panel, create_member, create_user
+from tests.factories import PASSWORD, create_member, create_panel, create_user
 from tests.pages import get, sign_in, submit
 
 
