@@ -11,10 +11,8 @@ from epanel.consultations.models import ConsultationStatus, Invitation, Invitati
 from epanel.consultations.queries import get_consultation_with_questions
 from epanel.extensions import db
 from epanel.panels.models import Member, MemberStatus
-from epanel.panels.profile import age_on, band_for
-from epanel.panels.queries import age_bands
 from epanel.respond.models import ResponseChannel
-from epanel.respond.operations import record_complete_response
+from epanel.respond.operations import member_snapshot, record_complete_response
 
 # The demo member's private link, fixed so `flask epanel demo` can print it. Real links are random.
 DEMO_MEMBER_TOKEN = "demo-parks-survey-link-for-sam"
@@ -120,15 +118,6 @@ def _random_answer(rng: random.Random, question) -> Parsed:
     raise ValueError(f"no demo answers for {kind.key}")
 
 
-def _snapshot(member: Member, today) -> dict:
-    return {
-        "age_band": band_for(age_on(member.date_of_birth, today), age_bands()),
-        "gender": member.gender, "ward": member.ward, "parish": member.parish,
-        "postcode_district": (member.postcode or "").split(" ")[0] or None,
-        "panels": ";".join(p.slug for p in member.panels) or None,
-    }
-
-
 def _answer_all(rng, survey, **kwargs):
     values = {q.id: _random_answer(rng, q) for q in survey.questions}
     return record_complete_response(survey, values, **kwargs)
@@ -147,7 +136,7 @@ def load_demo_consultations(rng: random.Random, members: list[Member], actor, de
                                       token_hash=hash_invitation_token(f"demo-{rng.random()}"), sent_at=utcnow()))
     for member in active[:45]:
         if member.id != demo_member.id:
-            _answer_all(rng, parks, channel=ResponseChannel.WEB, member=member, snapshot=_snapshot(member, today))
+            _answer_all(rng, parks, channel=ResponseChannel.WEB, member=member, snapshot=member_snapshot(member, today))
 
     budget = get_consultation_with_questions(build_budget_survey(actor).slug)
     channels = [ResponseChannel.WEB] * 70 + [ResponseChannel.PAPER] * 15 + [ResponseChannel.SMS] * 10 + \
@@ -156,7 +145,7 @@ def load_demo_consultations(rng: random.Random, members: list[Member], actor, de
         member = rng.choice(members)
         channel = rng.choice(channels)
         when = utcnow() - timedelta(days=rng.randint(20, 58), minutes=rng.randint(0, 1440))
-        snapshot = _snapshot(member, today) if channel != ResponseChannel.CLASS else {"age_band": "11-15"}
+        snapshot = member_snapshot(member, today) if channel != ResponseChannel.CLASS else {"age_band": "11-15"}
         _answer_all(rng, budget, channel=channel, member=member if channel != ResponseChannel.CLASS else None,
                     submitted_at=when, snapshot=snapshot)
     db.session.commit()

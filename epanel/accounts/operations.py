@@ -4,11 +4,12 @@ import logging
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 
 from epanel.accounts import passwords
 from epanel.accounts.models import EmailToken, Role, RoleGrant, TokenPurpose, User
-from epanel.accounts.queries import find_email_token, find_user_by_email, hash_token, normalise_email
+from epanel.accounts.queries import find_email_token, find_user_by_email, normalise_email
+from epanel.common.links import external_url, hash_secret
 from epanel.common.time import utcnow
 from epanel.extensions import db
 from epanel.mail import send_templated_mail
@@ -98,17 +99,13 @@ def _issue_token(user: User, purpose: TokenPurpose, lifetime: timedelta) -> str:
         EmailToken(
             user=user,
             purpose=purpose,
-            token_hash=hash_token(secret),
+            token_hash=hash_secret(secret),
             created_at=now,
             expires_at=now + lifetime,
         )
     )
     db.session.commit()
     return secret
-
-
-def _external_url(endpoint: str, **values) -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 def request_password_reset(email: str) -> None:
@@ -123,7 +120,7 @@ def request_password_reset(email: str) -> None:
         user.email,
         "password_reset",
         user=user,
-        link=_external_url("accounts.reset_password", token=secret),
+        link=external_url("accounts.reset_password", token=secret),
         minutes=int(lifetime.total_seconds() // 60),
     )
     log.info("password reset link sent to user %s", user.id)
@@ -141,7 +138,7 @@ def request_sign_in_link(email: str) -> None:
         user.email,
         "sign_in_link",
         user=user,
-        link=_external_url("accounts.use_sign_in_link", token=secret),
+        link=external_url("accounts.use_sign_in_link", token=secret),
         minutes=int(lifetime.total_seconds() // 60),
     )
     log.info("sign-in link sent to user %s", user.id)
@@ -198,7 +195,7 @@ def invite_user(email: str, display_name: str, roles) -> User:
         user.email,
         "account_invitation",
         user=user,
-        link=_external_url("accounts.reset_password", token=secret),
+        link=external_url("accounts.reset_password", token=secret),
         days=STAFF_INVITATION_TTL.days,
     )
     log.info("invitation sent to new user %s", user.id)

@@ -1,19 +1,14 @@
 """Reads for accounts."""
 
-import hashlib
-
 from sqlalchemy import func, select
 
 from epanel.accounts.models import EmailToken, RoleGrant, TokenPurpose, User
+from epanel.common.links import hash_secret
 from epanel.extensions import db
 
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
-
-
-def hash_token(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -36,7 +31,7 @@ def find_email_token(secret: str, purpose: TokenPurpose) -> EmailToken | None:
         return None
     return db.session.scalar(
         select(EmailToken).where(
-            EmailToken.token_hash == hash_token(secret), EmailToken.purpose == purpose
+            EmailToken.token_hash == hash_secret(secret), EmailToken.purpose == purpose
         )
     )
 

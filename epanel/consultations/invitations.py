@@ -6,7 +6,6 @@ no background worker yet; the messaging issue moves it to the outbox and its wor
 """
 
 import enum
-import hashlib
 import logging
 import re
 import secrets
@@ -21,6 +20,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from epanel.common.links import hash_secret
 from epanel.common.time import utcnow
 from epanel.consultations.audience import (
     INVITABLE_STATUSES,
@@ -71,7 +71,7 @@ class InvitationError(ValueError):
 
 
 def hash_invitation_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return hash_secret(token)
 
 
 def new_invitation_token() -> str:
@@ -95,6 +95,7 @@ def find_usable_invitation(token: str) -> Invitation | None:
 
 def invitation_link(token: str) -> str:
     """The private link a member opens to answer without a password."""
+    # Built by hand: the answering pages sit in a domain above this one.
     return current_app.config["PUBLIC_URL"].rstrip("/") + f"/respond/i/{token}"
 
 

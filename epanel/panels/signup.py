@@ -6,17 +6,17 @@ already belongs to a member creates nothing and says nothing different on
 screen: the existing member is told by message instead.
 """
 
-import hashlib
 import logging
 import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 
 from epanel.accounts.models import Role
 from epanel.accounts.operations import create_user
 from epanel.accounts.queries import find_user_by_email
+from epanel.common.links import external_url, hash_secret
 from epanel.common.time import utcnow
 from epanel.extensions import db
 from epanel.mail import send_templated_mail
@@ -135,14 +135,6 @@ class SignUpSent:
     member_id: int | None  # None when nothing was created (the address was already a member's)
 
 
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _external_url(endpoint: str, **values) -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/") + url_for(endpoint, **values)
-
-
 def submit_sign_up(answers: SignUpAnswers, *, recruitment_link_id: int | None = None) -> SignUpSent:
     """Create a pending member from complete answers and send the confirmation."""
     step = missing_steps(answers)
@@ -200,7 +192,7 @@ def submit_sign_up(answers: SignUpAnswers, *, recruitment_link_id: int | None = 
 def _tell_existing_member(member: Member, channel: str) -> None:
     if channel == "email":
         send_templated_mail(member.email, "already_a_member", member=member,
-                            sign_in_link=_external_url("accounts.request_sign_in_link"))
+                            sign_in_link=external_url("accounts.request_sign_in_link"))
     else:
         send_text(member.mobile, f"{current_app.config['COUNCIL_NAME']}: someone tried to join a panel with "
                                  "this number, but you are already a member. No need to do anything.",
@@ -214,7 +206,7 @@ def _new_token(member: Member, purpose: MemberTokenPurpose, secret: str, lifetim
         MemberToken.member_id == member.id, MemberToken.purpose == purpose, MemberToken.used_at.is_(None),
     )):
         old.used_at = now  # only the newest link or code works
-    token = MemberToken(member=member, purpose=purpose, secret_hash=_hash(secret),
+    token = MemberToken(member=member, purpose=purpose, secret_hash=hash_secret(secret),
                         created_at=now, expires_at=now + lifetime)
     db.session.add(token)
     return token
@@ -224,7 +216,7 @@ def _send_confirmation_link(member: Member) -> None:
     secret = secrets.token_urlsafe(32)
     _new_token(member, MemberTokenPurpose.CONFIRM_EMAIL, secret, current_app.config["SIGN_UP_LINK_TTL"])
     send_templated_mail(member.email, "confirm_sign_up", member=member,
-                        link=_external_url("panels.confirm_sign_up_link", token=secret))
+                        link=external_url("panels.confirm_sign_up_link", token=secret))
 
 
 def _send_confirmation_code(member: Member) -> None:
@@ -264,7 +256,7 @@ def confirm_by_code(member_id: int, code: str) -> Member:
         raise SignUpError("This code has expired. Ask for a new code.")
     if token.failed_attempts >= current_app.config["SIGN_UP_CODE_MAX_ATTEMPTS"]:
         raise SignUpError("Too many wrong codes. Ask for a new code.")
-    if not secrets.compare_digest(token.secret_hash, _hash(f"{member.id}:{code}")):
+    if not secrets.compare_digest(token.secret_hash, hash_secret(f"{member.id}:{code}")):
         token.failed_attempts += 1
         db.session.commit()
         left = current_app.config["SIGN_UP_CODE_MAX_ATTEMPTS"] - token.failed_attempts
@@ -276,7 +268,7 @@ def confirm_by_code(member_id: int, code: str) -> Member:
 
 def find_confirmation_link(secret: str) -> MemberToken | None:
     token = db.session.scalar(db.select(MemberToken).where(
-        MemberToken.secret_hash == _hash(secret or ""), MemberToken.purpose == MemberTokenPurpose.CONFIRM_EMAIL,
+        MemberToken.secret_hash == hash_secret(secret or ""), MemberToken.purpose == MemberTokenPurpose.CONFIRM_EMAIL,
     ))
     if token is None or token.used_at is not None or token.expires_at <= utcnow():
         return None
@@ -315,13 +307,13 @@ def _tell_parent(member: Member) -> None:
         channel=ConsentChannel.PARENT, given_by=f"{member.parent_name} (told by email at {member.parent_contact})",
     ))
     send_templated_mail(member.parent_contact, "parent_notice", member=member,
-                        withdraw_link=_external_url("panels.parent_withdrawal", token=secret),
-                        privacy_link=_external_url("site.privacy"))
+                        withdraw_link=external_url("panels.parent_withdrawal", token=secret),
+                        privacy_link=external_url("site.privacy"))
 
 
 def find_parent_withdrawal(secret: str) -> MemberToken | None:
     token = db.session.scalar(db.select(MemberToken).where(
-        MemberToken.secret_hash == _hash(secret or ""), MemberToken.purpose == MemberTokenPurpose.PARENT_WITHDRAWAL,
+        MemberToken.secret_hash == hash_secret(secret or ""), MemberToken.purpose == MemberTokenPurpose.PARENT_WITHDRAWAL,
     ))
     if token is None or token.used_at is not None or token.expires_at <= utcnow():
         return None

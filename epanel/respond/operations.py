@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 
 from epanel.accounts.queries import get_user
+from epanel.common.links import hash_secret
 from epanel.common.time import utcnow
 from epanel.consultations.kinds import OTHER, AnswerRow, Parsed, kind_of
 from epanel.consultations.models import Consultation, Invitation, Question, Section
@@ -323,16 +324,21 @@ def submit_response(response: Response, consultation: Consultation, *, submissio
     return response
 
 
+def member_snapshot(member: Member, today: date | None = None) -> dict:
+    """A member's analysis attributes as a response keeps them."""
+    return {
+        "age_band": band_for(age_on(member.date_of_birth, today or date.today()), age_bands()),
+        "gender": member.gender, "ward": member.ward, "parish": member.parish,
+        "postcode_district": (member.postcode or "").split(" ")[0] or None,
+        "panels": ";".join(p.slug for p in member.panels)[:200] or None,
+    }
+
+
 def _snapshot(response: Response, given: dict | None) -> dict:
     """The analysis attributes frozen with the response: from the member's profile, or what the public gave."""
     member = db.session.get(Member, response.member_id) if response.member_id else None
     if member is not None:
-        return {
-            "age_band": band_for(age_on(member.date_of_birth, date.today()), age_bands()),
-            "gender": member.gender, "ward": member.ward, "parish": member.parish,
-            "postcode_district": (member.postcode or "").split(" ")[0] or None,
-            "panels": ";".join(p.slug for p in member.panels)[:200] or None,
-        }
+        return member_snapshot(member)
     given = given or {}
     area = ward_for_postcode(given["postcode"]) if given.get("postcode") else None
     return {
@@ -393,7 +399,7 @@ def send_after_submit(response: Response, consultation: Consultation, *, copy_to
     """E-mail a confirmation link (when the consultation asks the public to confirm) or a copy of the answers."""
     if needs_email_confirmation(response, consultation) and response.contact_email:
         token = secrets.token_urlsafe(24)
-        response.confirmation_hash = hashlib.sha256(token.encode()).hexdigest()
+        response.confirmation_hash = hash_secret(token)
         db.session.commit()
         send_templated_mail(response.contact_email, "confirm_response", consultation=consultation,
                             response=response, link=confirm_url(token),
@@ -407,7 +413,7 @@ def find_response_to_confirm(token: str) -> Response | None:
     if not token or len(token) > 100:
         return None
     return db.session.scalar(db.select(Response).where(
-        Response.confirmation_hash == hashlib.sha256(token.encode()).hexdigest()))
+        Response.confirmation_hash == hash_secret(token)))
 
 
 def confirm_response_email(response: Response) -> None:

@@ -2,11 +2,12 @@
 
 import time
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
 from epanel.accounts.access import public, roles_required
 from epanel.accounts.models import Role
+from epanel.common.links import external_url
 from epanel.common.time import utcnow
 from epanel.consultations.models import ConsultationStatus
 from epanel.consultations.operations import open_and_close_due
@@ -286,8 +287,10 @@ def check(slug):
             conflict = str(error)
         else:
             copy_to = _known_email(respondent, slug) if request.form.get("email_copy") == "y" else None
-            operations.send_after_submit(response, consultation, copy_to=copy_to, confirm_url=lambda token: (
-                current_app.config["PUBLIC_URL"].rstrip("/") + url_for("respond.confirm_email", token=token)))
+            operations.send_after_submit(
+                response, consultation, copy_to=copy_to,
+                confirm_url=lambda token: external_url("respond.confirm_email", token=token),
+            )
             return redirect(url_for("respond.done", slug=slug))
     values = operations.load_values(response, consultation)
     visible = operations.pages(consultation, values)
