@@ -90,6 +90,8 @@ def _init_extensions(app: Flask) -> None:
     from epanel.database import configure_sqlite
     from epanel.extensions import csrf, db, limiter, login_manager, migrate
     from epanel.mail import init_mail
+    from epanel.messaging import models as _messaging_models  # noqa: F401
+    from epanel.messaging.dispatch import init_dispatch
     from epanel.messaging.gateways import init_sms_gateway
     from epanel.panels import models as _panels_models  # noqa: F401
     from epanel.privacy import models as _privacy_models  # noqa: F401
@@ -109,6 +111,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     init_mail(app)
     init_sms_gateway(app)
+    init_dispatch(app)
 
     from epanel.accounts.views import load_user
 
@@ -122,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     from epanel.accounts.views import bp as accounts_bp
     from epanel.consultations.audience_views import bp as consultations_audience_bp
     from epanel.consultations.views import bp as consultations_bp
+    from epanel.messaging.webhooks import bp as sms_webhooks_bp
     from epanel.panels.import_views import bp as panels_import_bp
     from epanel.panels.outreach_views import bp as panels_outreach_bp
     from epanel.panels.views import bp as panels_bp
@@ -131,7 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     from epanel.site.views import bp as site_bp
 
     for blueprint in (site_bp, accounts_bp, panels_bp, panels_import_bp, panels_outreach_bp,
-                      consultations_bp, consultations_audience_bp, respond_bp, privacy_bp):
+                      consultations_bp, consultations_audience_bp, respond_bp, privacy_bp, sms_webhooks_bp):
         app.register_blueprint(blueprint)
     register_template_globals(app)
 

@@ -8,7 +8,6 @@ from flask.cli import AppGroup
 
 from epanel.accounts import operations as account_operations
 from epanel.accounts.models import Role
-from epanel.consultations.operations import open_and_close_due
 
 epanel_cli = AppGroup("epanel", help="ePanel administration commands.")
 
@@ -102,6 +101,18 @@ def import_members_command(csv_file, panel_name, dry_run):
 
 @epanel_cli.command("tick")
 def tick_command():
-    """Run whatever is due now (open and close consultations on time); for cron, every minute."""
-    opened, closed = open_and_close_due()
-    click.echo(f"{opened} consultations opened, {closed} closed")
+    """Run whatever is due now: open and close consultations, start scheduled campaigns and
+    reminders, settle and send the outbox. Safe to run from cron every minute."""
+    from epanel.messaging.worker import run_tick
+
+    done = run_tick()
+    click.echo(", ".join(f"{count} {what}" for what, count in done.items()))
+
+
+@epanel_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once there is nothing left to do (for tests and one-off runs).")
+def worker_command(burst):
+    """Send the outbox: an RQ worker when EPANEL_REDIS_URL is set, otherwise a sweeping loop."""
+    from epanel.messaging.worker import run_worker
+
+    run_worker(current_app._get_current_object(), burst=burst)

@@ -24,6 +24,11 @@ def _env_int(name, default):
     return int(value) if value is not None else default
 
 
+def _env_float(name, default):
+    value = _env(name)
+    return float(value) if value is not None else default
+
+
 def _database_url(default):
     url = _env("EPANEL_DATABASE_URL", default)
     # psycopg 3 is our PostgreSQL driver; accept the bare scheme people paste.
@@ -52,6 +57,25 @@ class Config:
     TWILIO_MESSAGING_SERVICE_SID = _env("TWILIO_MESSAGING_SERVICE_SID")
     TWILIO_FROM_NUMBER = _env("TWILIO_FROM_NUMBER")
     TWILIO_API_URL = _env("EPANEL_TWILIO_API_URL")
+
+    # The outbox: "thread" (a worker thread in the web process), "rq" (RQ workers on Redis;
+    # the default when EPANEL_REDIS_URL is set), "inline" (send at commit: tests) or "manual".
+    OUTBOX_MODE = _env("EPANEL_OUTBOX_MODE")
+    SMS_RATE_PER_SECOND = _env_float("EPANEL_SMS_RATE_PER_SECOND", 10.0)  # 0: no cap
+    OUTBOX_BATCH_SIZE = _env_int("EPANEL_OUTBOX_BATCH_SIZE", 25)
+    OUTBOX_MAX_ATTEMPTS = _env_int("EPANEL_OUTBOX_MAX_ATTEMPTS", 6)
+    OUTBOX_RETRY_SECONDS = _env_float("EPANEL_OUTBOX_RETRY_SECONDS", 30.0)  # doubles each attempt
+    OUTBOX_GIVE_UP_AFTER = timedelta(hours=_env_float("EPANEL_OUTBOX_GIVE_UP_HOURS", 24.0))
+    # A message this long in "sending" was left there by a worker that died.
+    OUTBOX_STALE_AFTER = timedelta(seconds=_env_float("EPANEL_OUTBOX_STALE_SECONDS", 120.0))
+    OUTBOX_POLL_SECONDS = _env_float("EPANEL_OUTBOX_POLL_SECONDS", 5.0)
+    SMS_PRICE_PER_SEGMENT = _env_float("EPANEL_SMS_PRICE_PER_SEGMENT", 0.04)  # pounds
+    # No texts in these local hours; the Youth Panel's are stricter.
+    QUIET_HOURS = _env("EPANEL_QUIET_HOURS", "21:00-08:00")
+    YOUTH_QUIET_HOURS = _env("EPANEL_YOUTH_QUIET_HOURS", "20:00-09:00")
+    YOUTH_PANEL_SLUG = _env("EPANEL_YOUTH_PANEL", "youth")
+    # Texting one of these words starts signing up by text to that panel: "WORD:panel-slug,...".
+    SMS_JOIN_KEYWORDS = _env("EPANEL_SMS_JOIN_KEYWORDS", "JOIN:citizens,YOUTH:youth")
 
     MAIL_BACKEND = _env("EPANEL_MAIL_BACKEND", "console")
     MAIL_FROM = _env("EPANEL_MAIL_FROM", "ePanel <no-reply@avonmere.example>")
@@ -117,6 +141,8 @@ class TestConfig(Config):
     # fixtures start, SMS to the fake gateway.
     MAIL_BACKEND = "console"
     SMS_BACKEND = "fake"
+    OUTBOX_MODE = "inline"  # deterministic: each message goes as its transaction commits
+    SMS_RATE_PER_SECOND = 0.0
     REDIS_URL = None
     RATELIMIT_STORAGE_URI = "memory://"
 

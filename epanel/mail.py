@@ -1,18 +1,19 @@
 """Sending e-mail: a console backend for development and an SMTP backend.
 
-The console backend prints each message and keeps the latest ones so the demo
-can show them at /dev/mail. Choose with EPANEL_MAIL_BACKEND.
+Nothing calls a mailer directly: messages go through the outbox (epanel.messaging.outbox),
+whose worker opens one connection per batch. The console backend prints each message and
+keeps the latest ones so the demo can show them at /dev/mail. Choose with EPANEL_MAIL_BACKEND.
 """
 
 import logging
 import smtplib
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import make_msgid
 
-from flask import current_app, render_template
+from flask import current_app
 
 from epanel.common.time import utcnow
 
@@ -33,9 +34,17 @@ class ConsoleMailer:
     def __init__(self, keep: int = 50):
         self.sent: deque[Mail] = deque(maxlen=keep)
 
-    def send(self, mail: Mail, sender: str) -> None:
+    @contextmanager
+    def connection(self):
+        yield self
+
+    def send(self, message: EmailMessage) -> None:
+        mail = Mail(to=message["To"], subject=message["Subject"], body=message.get_content())
         self.sent.appendleft(mail)
         print(f"\n--- e-mail to {mail.to}: {mail.subject} ---\n{mail.body}\n--- end ---", flush=True)
+
+    def reset(self) -> None:
+        pass
 
 
 class SmtpMailer:
@@ -49,19 +58,42 @@ class SmtpMailer:
         self.starttls = starttls
         self.timeout = timeout
 
-    def send(self, mail: Mail, sender: str) -> None:
-        message = EmailMessage()
-        message["From"] = sender
-        message["To"] = mail.to
-        message["Subject"] = mail.subject
-        message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].rstrip(">"))
-        message.set_content(mail.body)
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-            if self.starttls:
-                smtp.starttls()
-            if self.username:
-                smtp.login(self.username, self.password or "")
-            smtp.send_message(message)
+    @contextmanager
+    def connection(self):
+        """One SMTP session for a batch, opened on the first message and again after a failure."""
+        connection = _SmtpConnection(self)
+        try:
+            yield connection
+        finally:
+            connection.reset()
+
+    def open(self) -> smtplib.SMTP:
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        if self.starttls:
+            smtp.starttls()
+        if self.username:
+            smtp.login(self.username, self.password or "")
+        return smtp
+
+
+class _SmtpConnection:
+    def __init__(self, mailer: SmtpMailer):
+        self._mailer = mailer
+        self._smtp: smtplib.SMTP | None = None
+
+    def send(self, message: EmailMessage) -> None:
+        if self._smtp is None:
+            self._smtp = self._mailer.open()
+        self._smtp.send_message(message)
+
+    def reset(self) -> None:
+        """Drop the session (after an error, or at the end of the batch)."""
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self._smtp.close()
+            self._smtp = None
 
 
 MAILERS = {
@@ -91,10 +123,15 @@ def mailer():
     return current_app.extensions["epanel_mailer"]
 
 
-def send_templated_mail(to: str, template: str, **context) -> None:
-    """Render templates/mail/<template>.txt (first line is the subject) and send it."""
-    text = render_template(f"mail/{template}.txt", **context)
-    subject, _, body = text.partition("\n")
-    mail = Mail(to=to, subject=subject.strip(), body=body.lstrip("\n"))
-    mailer().send(mail, current_app.config["MAIL_FROM"])
-    log.info("mail %s sent to user address", template)
+def send_templated_mail(to: str, template: str, *, member_id: int | None = None, **context) -> None:
+    """Render templates/mail/<template>.txt (first line is the subject) into the outbox, and commit.
+
+    The commit takes whatever the caller has pending with it: the e-mail and the change
+    that caused it are saved together, and it goes out once they are.
+    """
+    from epanel.extensions import db
+    from epanel.messaging.outbox import queue_templated_email
+
+    queue_templated_email(to, template, purpose=template, member_id=member_id, **context)
+    db.session.commit()
+    log.info("mail %s queued for a user address", template)

@@ -1,19 +1,22 @@
-"""Sending one text message through the SMS gateway the app was built with.
+"""Sending one text message: into the outbox, committed with whatever the caller has pending.
 
-Domains below messaging call this; the gateway itself (the `sms` package) is
-built by epanel.messaging when the app starts, so only messaging imports `sms`.
+Domains below messaging call this; only messaging imports the `sms` package.
 """
 
 import logging
 
-from flask import current_app
+from epanel.extensions import db
 
 log = logging.getLogger(__name__)
 
 
-def send_text(to: str, body: str, *, reference: str) -> bool:
-    """Send now; True if the gateway accepted it. A refusal is logged, never raised."""
-    result = current_app.extensions["epanel_sms_gateway"].send(to, body, reference=reference)
-    if not result.accepted:
-        log.warning("text %s refused: %s %s", reference, result.error_code, result.error_message)
-    return result.accepted
+def send_text(to: str, body: str, *, purpose: str, member_id: int | None = None) -> None:
+    """Queue the text and commit; it goes once committed. A number that opted out gets nothing.
+
+    Raises epanel.messaging.outbox.UnsendableNumber for a number no text can reach.
+    """
+    from epanel.messaging.outbox import queue_sms
+
+    message = queue_sms(to, body, purpose=purpose, member_id=member_id)
+    db.session.commit()
+    log.info("text %s queued (%s)", message.id, message.state)

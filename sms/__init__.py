@@ -7,9 +7,9 @@ and nothing about panels or members. Build a gateway with make_gateway().
 from collections.abc import Callable
 
 from sms.fake import ConsoleGateway, FakeGateway, SentMessage
-from sms.gateway import REFERENCE_PARAMETER, SendResult, SmsGateway, with_reference
+from sms.gateway import REFERENCE_PARAMETER, LookupFailed, SendResult, SmsGateway, with_reference
 from sms.numbers import InvalidNumber, is_uk_mobile, to_e164
-from sms.payloads import InboundMessage, PayloadError, StatusReport, parse_inbound, parse_status_report
+from sms.payloads import InboundMessage, PayloadError, StatusReport, parse_inbound, parse_status_report, twiml_reply
 from sms.segments import SegmentCount, count_segments
 from sms.signatures import sign, signature_is_valid
 from sms.statuses import (
@@ -53,6 +53,7 @@ __all__ = [
     "FakeGateway",
     "InboundMessage",
     "InvalidNumber",
+    "LookupFailed",
     "PayloadError",
     "SegmentCount",
     "SendResult",
@@ -72,5 +73,6 @@ __all__ = [
     "sign",
     "signature_is_valid",
     "to_e164",
+    "twiml_reply",
     "with_reference",
 ]

@@ -3,10 +3,11 @@
 import itertools
 import sys
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TextIO
 
-from sms.gateway import SendResult
+from sms.gateway import LookupFailed, SendResult, require_aware
 from sms.segments import count_segments
 from sms.statuses import NOT_FOUND, DeliveryState, classify_error
 
@@ -18,14 +19,16 @@ class SentMessage:
     reference: str
     status_callback: str | None
     provider_id: str
+    # When the fake took it; left out of equality so tests can compare messages they build.
+    created: datetime = field(default_factory=lambda: datetime.now(UTC), compare=False)
 
 
 class FakeGateway:
     """An SmsGateway that keeps what it is given instead of sending it.
 
     Every accepted message lands in `sent` (the newest `keep`, or all). Tests
-    script failures with fail_next() and the provider's later view of a message
-    with set_status().
+    script failures with fail_next() and fail_next_lookup(), and the provider's
+    later view of a message with set_status().
     """
 
     def __init__(self, keep: int | None = None):
@@ -33,11 +36,16 @@ class FakeGateway:
         self._failures: deque[SendResult] = deque()
         self._statuses: dict[str, tuple[DeliveryState, int | None]] = {}
         self._numbers = itertools.count(1)
+        self._lookup_failures = 0
 
     def fail_next(self, code: int | None, times: int = 1) -> None:
         """Refuse the next `times` sends with this Twilio error code (None: as if the network failed)."""
         message = "fake network failure" if code is None else f"fake failure {code}"
         self._failures.extend([SendResult.refused(code, message)] * times)
+
+    def fail_next_lookup(self, times: int = 1) -> None:
+        """Make the next `times` calls of find() raise LookupFailed, as if the provider could not be reached."""
+        self._lookup_failures += times
 
     def set_status(self, provider_id: str, state: DeliveryState, *, error_code: int | None = None) -> None:
         """Make fetch() report `state` (and `error_code`) for this message from now on."""
@@ -73,6 +81,17 @@ class FakeGateway:
             error_code=error_code,
             error_class=None if error_code is None else classify_error(error_code),
         )
+
+    def find(self, to: str, body: str, *, since: datetime) -> SendResult | None:
+        """What fetch() says of the newest kept message with this recipient and exact body taken at or after `since`."""
+        require_aware(since)
+        if self._lookup_failures:
+            self._lookup_failures -= 1
+            raise LookupFailed("fake lookup failure")
+        newest_first = reversed(self.sent)
+        match = next((message for message in newest_first
+                      if message.to == to and message.body == body and message.created >= since), None)
+        return None if match is None else self.fetch(match.provider_id)
 
 
 class ConsoleGateway(FakeGateway):

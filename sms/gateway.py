@@ -1,6 +1,7 @@
 """What every SMS gateway promises, and what it answers."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -8,6 +9,14 @@ from sms.statuses import DeliveryState, ErrorClass, classify_error
 
 # The query parameter that carries our message reference on a status callback URL.
 REFERENCE_PARAMETER = "reference"
+
+
+class LookupFailed(Exception):
+    """The provider could not be asked (no answer, or an error instead of one).
+
+    Distinct from an answer of "no such message": a caller reconciling a message
+    must not take this for proof that the provider never had it.
+    """
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,23 @@ class SmsGateway(Protocol):
         For reconciling messages a dead worker left in "sending"; a provider
         that has no such message answers accepted=False.
         """
+
+    def find(self, to: str, body: str, *, since: datetime) -> SendResult | None:
+        """The provider's record of a message with exactly this body sent to `to` at or after `since`, or None.
+
+        For reconciling a message a dead worker left in "sending" without a
+        provider id: None means the provider answered and has no such message.
+        `since` must be timezone-aware. When several match, the newest wins.
+        Raises LookupFailed when the provider could not be asked (network
+        error, an error status), so "could not ask" is never read as "not there".
+        """
+
+
+def require_aware(moment: datetime) -> datetime:
+    """`moment` itself; raises ValueError when it has no time zone, which would compare wrongly with the provider's UTC times."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{moment!r} has no time zone; pass an aware datetime such as datetime.now(UTC)")
+    return moment
 
 
 def with_reference(url: str, reference: str) -> str:

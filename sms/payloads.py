@@ -87,3 +87,13 @@ def _optional_int(form: Mapping[str, str], name: str) -> int | None:
         return int(value)
     except ValueError:
         raise PayloadError(f"{name} should be a whole number, not {value!r}") from None
+
+
+def twiml_reply(text: str | None) -> str:
+    """The TwiML document answering an incoming message: one reply, or none at all."""
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return str(response)

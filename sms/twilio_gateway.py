@@ -1,15 +1,25 @@
 """Sending through Twilio's Messages API with the `twilio` library."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 from twilio.rest.api.v2010.account.message import MessageInstance
 
-from sms.gateway import SendResult, with_reference
+from sms.gateway import LookupFailed, SendResult, require_aware, with_reference
 from sms.statuses import UnmappedStatus, classify_error, delivery_state
+
+# Our clock and Twilio's may disagree a little: find() accepts a message
+# created up to this long before the `since` it was given.
+LOOKUP_CLOCK_SKEW = timedelta(seconds=60)
+# Messages to one number since one day are few: one page of this size is usually all of them.
+LOOKUP_PAGE_SIZE = 100
+# find() gives up past this many candidates rather than answer "not there" without having seen them all.
+LOOKUP_MAX_MESSAGES = 1000
 
 
 class TwilioGateway:
@@ -69,6 +79,31 @@ class TwilioGateway:
         """Twilio's current record of a message; one Twilio never had is refused with NOT_FOUND (20404)."""
         return self._call(lambda: self._client.messages(provider_id).fetch())
 
+    def find(self, to: str, body: str, *, since: datetime) -> SendResult | None:
+        """Twilio's newest message to `to` with exactly this body, created at most LOOKUP_CLOCK_SKEW before `since`.
+
+        Twilio can filter only by the day a message was sent, so the times and
+        bodies are compared here. Raises LookupFailed when Twilio does not
+        answer, answers with an error, or has more than LOOKUP_MAX_MESSAGES
+        messages to `to` since that day.
+        """
+        earliest = require_aware(since) - LOOKUP_CLOCK_SKEW
+        # A plain YYYY-MM-DD: the library would send a datetime as a full
+        # timestamp, and Twilio documents only dates for this filter.
+        day = earliest.astimezone(UTC).date().isoformat()
+        matches = []
+        try:
+            listed = self._client.messages.stream(to=to, date_sent_after=day, page_size=LOOKUP_PAGE_SIZE)
+            for seen, message in enumerate(listed, start=1):
+                if seen > LOOKUP_MAX_MESSAGES:
+                    raise LookupFailed(f"more than {LOOKUP_MAX_MESSAGES} messages to {to} since {day}; not all were checked")
+                if message.body == body and message.date_created is not None and message.date_created >= earliest:
+                    matches.append(message)
+        except (requests.RequestException, TwilioException, ValueError) as error:
+            raise LookupFailed(f"could not list Twilio's messages to {to}: {_describe(error)}") from error
+        # Twilio lists the newest first, and max() keeps the first of equals.
+        return _result_from(max(matches, key=lambda message: message.date_created)) if matches else None
+
     def _call(self, request: Callable[[], MessageInstance]) -> SendResult:
         try:
             message = request()
@@ -97,3 +132,11 @@ def _result_from(message: MessageInstance) -> SendResult:
         error_message=message.error_message,
         segments=int(message.num_segments) if message.num_segments else None,
     )
+
+
+def _describe(error: Exception) -> str:
+    # A failed list page raises TwilioException("Unable to fetch page", response).
+    responses = [arg for arg in error.args if isinstance(arg, Response)]
+    if responses:
+        return f"HTTP {responses[0].status_code} {responses[0].text[:200]}"
+    return str(error)

@@ -99,6 +99,13 @@ class MailCollector:
 
     def __init__(self):
         self.messages = []
+        self.refuse: set[str] = set()  # addresses answered "550 no such user"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
@@ -118,6 +125,7 @@ def smtp_server():
 def mailbox(smtp_server):
     """Messages that reached the local SMTP server during this test."""
     smtp_server.handler.messages.clear()
+    smtp_server.handler.refuse.clear()
     return smtp_server.handler.messages
 
 

@@ -74,5 +74,5 @@ def test_tick_opens_and_closes_consultations_that_are_due(runner):
     result = runner.invoke(args=["epanel", "tick"])
 
     assert result.exit_code == 0
-    assert "1 consultations opened, 0 closed" in result.output
+    assert "1 consultations opened, 0 consultations closed" in result.output
     assert due.status == ConsultationStatus.OPEN

@@ -1,22 +1,20 @@
 """Invitations: private links (only a hash of each token is stored), the officer's message with its
 placeholders, sending by e-mail, revoking, and what invited members did.
 
-Sending happens inside the officer's request, in batches within a time budget, because there is
-no background worker yet; the messaging issue moves it to the outbox and its worker.
+Sending writes each invitation and its e-mail (an outbox row) in one transaction; the outbox's
+worker delivers them. Text-message invitations, reminders and alerts are campaigns
+(epanel.messaging.campaigns), which reuse the links and messages made here.
 """
 
-import enum
 import logging
 import re
 import secrets
-import smtplib
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -24,14 +22,13 @@ from epanel.common.links import hash_secret
 from epanel.common.time import utcnow
 from epanel.consultations.audience import (
     INVITABLE_STATUSES,
-    count_audience,
     has_saved_audience,
     member_ids_to_email,
     reachable_by_email_clause,
 )
 from epanel.consultations.models import Consultation, ConsultationStatus, Invitation, InvitationChannel
 from epanel.extensions import db
-from epanel.mail import Mail, mailer
+from epanel.messaging.outbox import queue_email
 from epanel.panels.models import Member, MemberStatus
 from epanel.privacy.audit import record_audit_event
 
@@ -57,10 +54,8 @@ The link is just for you, so please do not pass it on. Please give your views by
 
 Thank you for being on our panel."""
 
-# Each batch is committed and audited as one send; the budget keeps a request well inside
-# a web server's usual 30-second timeout, and the officer presses Send again to carry on.
-SEND_BATCH_SIZE = 100
-SEND_TIME_BUDGET_SECONDS = 15.0
+# Each batch is committed and audited as one send.
+SEND_BATCH_SIZE = 200
 SENDABLE_STATUSES = (ConsultationStatus.SCHEDULED, ConsultationStatus.OPEN)
 CHANNEL_LABELS = {InvitationChannel.EMAIL: "Email", InvitationChannel.SMS: "Text message",
                   InvitationChannel.POST: "Post"}
@@ -228,18 +223,12 @@ def save_invitation_message(consultation: Consultation, subject: str, body: str,
 
 @dataclass(frozen=True)
 class SendReport:
-    sent: int
-    refused: int  # addresses the mail server would not take
-    still_to_send: int
+    queued: int
+    already_invited: int = 0
 
     @property
     def summary(self) -> str:
-        parts = [f"{_count(self.sent, 'invitation')} sent."]
-        if self.refused:
-            parts.append(f"The mail server refused {_count(self.refused, 'address', 'addresses')}.")
-        if self.still_to_send:
-            parts.append(f"{_count(self.still_to_send, 'member')} still to invite: send again to carry on.")
-        return " ".join(parts)
+        return f"{_count(self.queued, 'invitation')} queued to send by email."
 
 
 def _count(number: int, noun: str, plural: str | None = None) -> str:
@@ -261,46 +250,32 @@ def check_can_send(consultation: Consultation) -> None:
         raise InvitationError(f"Correct the invitation message first: {problems[0]}")
 
 
-def send_invitations(consultation: Consultation, actor, *, time_budget: float = SEND_TIME_BUDGET_SECONDS,
-                     batch_size: int = SEND_BATCH_SIZE) -> SendReport:
-    """E-mail a private link to each member of the saved audience who has no invitation yet.
+def send_invitations(consultation: Consultation, actor, *, batch_size: int = SEND_BATCH_SIZE) -> SendReport:
+    """Invite by e-mail each member of the saved audience who has no invitation yet.
 
-    Each invitation is committed before its e-mail goes, so a crash or a second click never
-    e-mails anyone twice. Stops once the time budget is spent; sending again carries on.
+    Each batch of invitations is committed together with its e-mails in the outbox, so a
+    crash or a second click never e-mails anyone twice; the outbox's worker sends them.
     """
     check_can_send(consultation)
     waiting = member_ids_to_email(consultation)
-    deadline = time.monotonic() + time_budget
     # Plain values: every commit expires loaded objects, and reloading them per e-mail doubles the queries.
     consultation_id, slug = consultation.id, consultation.slug
     subject_template, body_template = message_templates(consultation)
     common = _common_values(consultation)
-    sent = refused = 0
+    queued = already = 0
     for start in range(0, len(waiting), batch_size):
         in_batch = 0
-        try:
-            for member_id, first_name, email in _members_still_to_email(waiting[start:start + batch_size]):
-                token = new_invitation_token()
-                values = common | {"first_name": first_name, "link": invitation_link(token)}
-                outcome = _invite_by_email(consultation_id, member_id, email, token,
-                                           compose_invitation(subject_template, body_template, values))
-                if outcome is _Outcome.SENT:
-                    in_batch += 1
-                elif outcome is _Outcome.REFUSED:
-                    refused += 1
-                if time.monotonic() >= deadline:
-                    break
-        except _MailServerUnavailable as error:
-            _record_batch(actor, consultation_id, slug, in_batch)
-            stopped_after = _count(sent + in_batch, "invitation")
-            raise InvitationError(f"The mail server could not be reached, so sending stopped after {stopped_after}. "
-                                  "Try again later: nobody already invited will be e-mailed twice.") from error
+        for member_id, first_name, email in _members_still_to_email(waiting[start:start + batch_size]):
+            token = new_invitation_token()
+            values = common | {"first_name": first_name, "link": invitation_link(token)}
+            message = compose_invitation(subject_template, body_template, values)
+            if _invite_by_email(consultation_id, member_id, email, token, message):
+                in_batch += 1
+            else:
+                already += 1
         _record_batch(actor, consultation_id, slug, in_batch)
-        sent += in_batch
-        if time.monotonic() >= deadline:
-            break
-    still_to_send = count_audience(db.session.get(Consultation, consultation_id)).to_email
-    return SendReport(sent, refused, still_to_send)
+        queued += in_batch
+    return SendReport(queued, already)
 
 
 def _members_still_to_email(member_ids: list[int]) -> list[tuple[int, str, str]]:
@@ -312,53 +287,28 @@ def _members_still_to_email(member_ids: list[int]) -> list[tuple[int, str, str]]
     ).all()
 
 
-class _Outcome(enum.Enum):
-    SENT = "sent"
-    ALREADY_INVITED = "already invited"
-    REFUSED = "refused"
-
-
-class _MailServerUnavailable(Exception):
-    pass
-
-
 def _invite_by_email(consultation_id: int, member_id: int, email: str, token: str,
-                     message: InvitationMessage) -> _Outcome:
-    """Commit the invitation, then send it; take the invitation back if the mail server does not accept it."""
-    invitation = Invitation(consultation_id=consultation_id, member_id=member_id, channel=InvitationChannel.EMAIL,
-                            token_hash=hash_invitation_token(token), sent_at=utcnow())
-    db.session.add(invitation)
+                     message: InvitationMessage) -> bool:
+    """Add the invitation and its e-mail to the batch; False if a send running alongside invited them first."""
     try:
-        db.session.flush()
-        invitation_id = invitation.id
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.add(Invitation(consultation_id=consultation_id, member_id=member_id,
+                                      channel=InvitationChannel.EMAIL, token_hash=hash_invitation_token(token),
+                                      sent_at=utcnow()))
+            db.session.flush()
     except IntegrityError:
-        db.session.rollback()  # a send running alongside this one invited the member first, and e-mails them
-        return _Outcome.ALREADY_INVITED
-    try:
-        mailer().send(Mail(to=email, subject=message.subject, body=message.body), current_app.config["MAIL_FROM"])
-    except smtplib.SMTPRecipientsRefused:
-        _take_back(invitation_id)
-        log.warning("mail server refused the address of member %s", member_id)
-        return _Outcome.REFUSED
-    except (smtplib.SMTPException, OSError) as error:
-        _take_back(invitation_id)
-        raise _MailServerUnavailable from error
-    return _Outcome.SENT
-
-
-def _take_back(invitation_id: int) -> None:
-    db.session.execute(delete(Invitation).where(Invitation.id == invitation_id))
-    db.session.commit()
+        return False
+    queue_email(email, message.subject, message.body, purpose="invitation", member_id=member_id)
+    return True
 
 
 def _record_batch(actor, consultation_id: int, slug: str, count: int) -> None:
-    if not count:
-        return
-    record_audit_event(actor, "invitations.sent", "consultation", consultation_id, count=count,
-                       channel=InvitationChannel.EMAIL.value)
-    db.session.commit()
-    log.info("%d invitations to %s e-mailed by %s", count, slug, getattr(actor, "id", actor))
+    if count:
+        record_audit_event(actor, "invitations.sent", "consultation", consultation_id, count=count,
+                           channel=InvitationChannel.EMAIL.value)
+    db.session.commit()  # the invitations, their e-mails and the audit event together
+    if count:
+        log.info("%d invitations to %s queued by %s", count, slug, getattr(actor, "id", actor))
 
 
 # --- revoking and reading ------------------------------------------------------------------------

@@ -196,7 +196,7 @@ def _tell_existing_member(member: Member, channel: str) -> None:
     else:
         send_text(member.mobile, f"{current_app.config['COUNCIL_NAME']}: someone tried to join a panel with "
                                  "this number, but you are already a member. No need to do anything.",
-                  reference=f"already-member-{member.id}")
+                  purpose="sign_up_notice", member_id=member.id)
     log.info("sign-up with the details of existing member %s; member told by %s", member.id, channel)
 
 
@@ -226,7 +226,7 @@ def _send_confirmation_code(member: Member) -> None:
     minutes = int(current_app.config["SIGN_UP_CODE_TTL"].total_seconds() // 60)
     send_text(member.mobile, f"Your {current_app.config['COUNCIL_NAME']} panel code is {code}. "
                              f"It lasts {minutes} minutes. Do not share it.",
-              reference=f"sign-up-code-{member.id}")
+              purpose="sign_up_code", member_id=member.id)
 
 
 def resend_code(member_id: int) -> None:

@@ -1,7 +1,6 @@
 """Inviting members: the officer's message, private links by e-mail, nobody e-mailed twice, revoking and stats."""
 
 import re
-import smtplib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,9 +12,13 @@ from epanel.consultations.invitations import find_usable_invitation, format_clos
 from epanel.consultations.models import ConsultationStatus, Invitation, InvitationChannel
 from epanel.consultations.operations import add_question, create_consultation, move_to
 from epanel.extensions import db
+from epanel.mail import SmtpMailer
+from epanel.messaging.models import Message, MessageState
+from epanel.messaging.outbox import deliver_due
 from epanel.panels.models import MemberStatus
 from epanel.panels.operations import set_member_status
 from epanel.privacy.models import AuditEvent
+from tests.conftest import free_port
 from tests.factories import PASSWORD, create_member, create_panel, create_user
 from tests.pages import get, path_of, sign_in, submit
 
@@ -79,7 +82,7 @@ def test_each_member_who_can_be_emailed_gets_their_own_link_with_the_placeholder
 
     page = send(client, consultation)
 
-    assert "3 invitations sent." in page.banners
+    assert "3 invitations queued to send by email." in page.banners
     assert recipients(mailbox) == ["ann@example.org", "bob@example.org", "cat@example.org"]
     ann = next(message for message in mailbox if message["To"] == "ann@example.org")
     assert ann["Subject"] == "Library opening hours: tell us by 5pm on Friday 13 December 2030"
@@ -156,37 +159,30 @@ def test_sending_again_emails_only_members_not_yet_invited(officer, client, pane
 
     page = send(client, consultation)
 
-    assert "1 invitation sent." in page.banners
+    assert "1 invitation queued to send by email." in page.banners
     assert recipients(mailbox) == ["cat@example.org"]
     assert db.session.scalar(db.select(db.func.count(Invitation.id))) == 3
 
 
-def test_a_send_that_stops_part_way_never_emails_anyone_twice_when_run_again(
+def test_invitations_queued_while_the_mail_server_is_down_go_once_it_is_back_and_never_twice(
         officer, client, app, panel, mailbox, monkeypatch):
-    for name in ("Ann", "Bob", "Cat", "Dan", "Eve"):
+    for name in ("Ann", "Bob", "Cat"):
         emailable(panel, name)
     consultation = make_consultation()
-    real = app.extensions["epanel_mailer"]
+    app.config["OUTBOX_RETRY_SECONDS"] = 0  # retry at once, not after 30 seconds
+    monkeypatch.setitem(app.extensions, "epanel_mailer", SmtpMailer("127.0.0.1", free_port(), timeout=1))
 
-    class MailServerGoesDown:
-        sent = 0
+    page = send(client, consultation)
+    waiting = [(message.state, message.attempts, message.error_message)
+               for message in db.session.scalars(db.select(Message).order_by(Message.id))]
+    monkeypatch.setitem(app.extensions, "epanel_mailer", SmtpMailer(app.config["SMTP_HOST"], app.config["SMTP_PORT"]))
+    deliver_due()
+    deliver_due()  # a second sweep finds nothing left to send
 
-        def send(self, mail, sender):
-            if self.sent == 2:
-                raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-            self.sent += 1
-            real.send(mail, sender)
-
-    monkeypatch.setitem(app.extensions, "epanel_mailer", MailServerGoesDown())
-    stopped = send(client, consultation)
-    monkeypatch.setitem(app.extensions, "epanel_mailer", real)
-    carried_on = send(client, consultation)
-
-    assert stopped.banners[0].startswith("The mail server could not be reached, so sending stopped after 2 invitations")
-    assert "3 invitations sent." in carried_on.banners
-    assert recipients(mailbox) == [f"{name}@example.org" for name in ("ann", "bob", "cat", "dan", "eve")]
-    assert [event.details["count"] for event in db.session.scalars(
-        db.select(AuditEvent).where(AuditEvent.action == "invitations.sent").order_by(AuditEvent.id))] == [2, 3]
+    assert "3 invitations queued to send by email." in page.banners
+    assert [(state, attempts) for state, attempts, _ in waiting] == [(MessageState.QUEUED, 1)] * 3
+    assert "could not take it" in waiting[0][2]
+    assert recipients(mailbox) == ["ann@example.org", "bob@example.org", "cat@example.org"]
 
 
 def test_two_sends_racing_each_other_never_email_a_member_twice(officer, panel, mailbox, monkeypatch):
@@ -199,46 +195,37 @@ def test_two_sends_racing_each_other_never_email_a_member_twice(officer, panel, 
 
     report = invitations.send_invitations(consultation, officer)
 
-    assert report.sent == 0
+    assert (report.queued, report.already_invited) == (0, 2)
     assert mailbox == []
 
 
-def test_an_address_the_mail_server_refuses_is_reported_and_left_uninvited(
-        officer, client, app, panel, mailbox, monkeypatch):
+def test_an_address_the_mail_server_refuses_fails_visibly_and_the_others_still_go(
+        officer, client, panel, mailbox, smtp_server):
     emailable(panel, "Ann")
     bob = emailable(panel, "Bob")
     consultation = make_consultation()
-    real = app.extensions["epanel_mailer"]
+    smtp_server.handler.refuse.add("bob@example.org")
 
-    class RefusesBob:
-        def send(self, mail, sender):
-            if mail.to == "bob@example.org":
-                raise smtplib.SMTPRecipientsRefused({mail.to: (550, b"No such user")})
-            real.send(mail, sender)
+    send(client, consultation)
 
-    monkeypatch.setitem(app.extensions, "epanel_mailer", RefusesBob())
-    page = send(client, consultation)
-
-    assert "1 invitation sent. The mail server refused 1 address. 1 member still to invite" in page.banners[0]
+    failed = db.session.scalar(db.select(Message).where(Message.member_id == bob.id))
     assert recipients(mailbox) == ["ann@example.org"]
-    assert db.session.scalar(db.select(Invitation).where(Invitation.member_id == bob.id)) is None
+    assert failed.state == MessageState.FAILED
+    assert "refused the address" in failed.error_message
 
 
-def test_a_large_send_stops_when_its_time_is_up_and_carries_on_next_time(officer, panel, mailbox):
+def test_a_large_send_is_committed_and_audited_batch_by_batch(officer, panel, mailbox):
     for name in ("Ann", "Bob", "Cat", "Dan", "Eve"):
         emailable(panel, name)
     consultation = make_consultation()
 
-    first = invitations.send_invitations(consultation, officer, time_budget=0, batch_size=2)
-    rest = invitations.send_invitations(consultation, officer, batch_size=2)
+    report = invitations.send_invitations(consultation, officer, batch_size=2)
 
-    assert (first.sent, first.still_to_send) == (1, 4)
-    assert first.summary == "1 invitation sent. 4 members still to invite: send again to carry on."
-    assert (rest.sent, rest.still_to_send) == (4, 0)
+    assert report.summary == "5 invitations queued to send by email."
     assert len(mailbox) == 5
     counts = [event.details["count"] for event in db.session.scalars(
         db.select(AuditEvent).where(AuditEvent.action == "invitations.sent").order_by(AuditEvent.id))]
-    assert counts == [1, 2, 2]  # one audit event per batch
+    assert counts == [2, 2, 1]  # one audit event per batch
 
 
 def test_paused_members_and_members_who_left_are_never_invited(officer, client, panel, mailbox):
@@ -276,7 +263,7 @@ def test_a_scheduled_consultation_can_send_its_invitations_ahead(officer, client
 
     page = send(client, consultation)
 
-    assert "1 invitation sent." in page.banners
+    assert "1 invitation queued to send by email." in page.banners
     assert len(mailbox) == 1
 
 
@@ -304,9 +291,9 @@ def test_a_sample_invites_only_its_members_and_never_more_than_its_size(officer,
     set_member_status(left, MemberStatus.LEFT, officer)  # the draw shifts, but the sample was already invited
     again = send(client, consultation)
 
-    assert "4 invitations sent." in page.banners
+    assert "4 invitations queued to send by email." in page.banners
     assert recipients(mailbox) == sorted(f"{member.email}" for member in members if member.id in sampled)
-    assert "0 invitations sent." in again.banners
+    assert "0 invitations queued to send by email." in again.banners
     assert len(mailbox) == 4
 
 

@@ -1,3 +1,8 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sms import LookupFailed
 from sms.fake import ConsoleGateway, FakeGateway, SentMessage
 from sms.statuses import NOT_FOUND, DeliveryState, ErrorClass
 
@@ -70,6 +75,71 @@ def test_fake_can_keep_only_the_newest_messages():
         gateway.send(MEMBER, "Hello", reference=str(n))
 
     assert [message.reference for message in gateway.sent] == ["1", "2"]
+
+
+def test_find_returns_the_message_sent_to_that_number_with_that_body():
+    gateway = FakeGateway()
+    before = datetime.now(UTC)
+    sent = gateway.send(MEMBER, "Your survey is open", reference="outbox-7")
+    gateway.set_status(sent.provider_id, DeliveryState.DELIVERED)
+
+    found = gateway.find(MEMBER, "Your survey is open", since=before)
+
+    assert (found.accepted, found.provider_id, found.state) == (True, sent.provider_id, DeliveryState.DELIVERED)
+
+
+def test_find_returns_none_when_nothing_was_sent():
+    assert FakeGateway().find(MEMBER, "Hello", since=datetime.now(UTC) - timedelta(hours=1)) is None
+
+
+def test_find_ignores_a_different_body_or_number():
+    gateway = FakeGateway()
+    before = datetime.now(UTC)
+    gateway.send(MEMBER, "Hello ", reference="1")
+    gateway.send("+447700900999", "Hello", reference="2")
+
+    assert gateway.find(MEMBER, "Hello", since=before) is None
+
+
+def test_find_ignores_a_message_sent_before_since():
+    gateway = FakeGateway()
+    gateway.send(MEMBER, "Hello", reference="1")
+
+    assert gateway.find(MEMBER, "Hello", since=datetime.now(UTC) + timedelta(seconds=1)) is None
+
+
+def test_find_returns_the_newest_of_several_matches():
+    gateway = FakeGateway()
+    before = datetime.now(UTC)
+    gateway.send(MEMBER, "Hello", reference="1")
+    newest = gateway.send(MEMBER, "Hello", reference="2")
+
+    assert gateway.find(MEMBER, "Hello", since=before).provider_id == newest.provider_id
+
+
+def test_fail_next_lookup_makes_find_raise_then_answer_again():
+    gateway = FakeGateway()
+    before = datetime.now(UTC)
+    sent = gateway.send(MEMBER, "Hello", reference="1")
+    gateway.fail_next_lookup()
+
+    with pytest.raises(LookupFailed):
+        gateway.find(MEMBER, "Hello", since=before)
+    assert gateway.find(MEMBER, "Hello", since=before).provider_id == sent.provider_id
+
+
+def test_find_refuses_a_since_without_a_time_zone():
+    with pytest.raises(ValueError, match="no time zone"):
+        FakeGateway().find(MEMBER, "Hello", since=datetime.now())
+
+
+def test_sent_messages_record_when_they_were_taken():
+    gateway = FakeGateway()
+    before = datetime.now(UTC)
+
+    gateway.send(MEMBER, "Hello", reference="1")
+
+    assert before <= gateway.sent[0].created <= datetime.now(UTC)
 
 
 def test_console_gateway_prints_each_message_it_accepts(capsys):

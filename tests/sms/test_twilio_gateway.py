@@ -1,11 +1,12 @@
 """The Twilio gateway, driving the real `twilio` library against a local Twilio-compatible server."""
 
 import base64
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from sms import TwilioGateway
+from sms import LookupFailed, TwilioGateway
 from sms.statuses import NOT_FOUND, DeliveryState, ErrorClass
 from tests.sms.conftest import ACCOUNT_SID, AUTH_TOKEN, MESSAGING_SERVICE_SID
 
@@ -163,6 +164,118 @@ def test_fetch_of_a_status_we_do_not_map_still_counts_as_accepted(twilio_gateway
     result = twilio_gateway.fetch(sent.provider_id)
 
     assert (result.accepted, result.provider_id, result.state) == (True, sent.provider_id, None)
+
+
+def test_find_returns_twilios_record_of_the_message(twilio_gateway, twilio_server):
+    since = datetime.now(UTC)
+    sent = twilio_gateway.send(MEMBER, "Your survey is open", reference="outbox-42")
+    twilio_server.set_status(sent.provider_id, "delivered")
+
+    found = twilio_gateway.find(MEMBER, "Your survey is open", since=since)
+
+    assert (found.accepted, found.provider_id, found.state, found.segments) == (
+        True, sent.provider_id, DeliveryState.DELIVERED, 1,
+    )
+
+
+def test_find_asks_twilio_for_messages_to_that_number_since_the_day_before_the_skew(twilio_gateway, twilio_server):
+    since = datetime(2025, 3, 2, 0, 0, 30, tzinfo=UTC)  # 60 s of skew reach back into 1 March
+
+    twilio_gateway.find(MEMBER, "Hello", since=since)
+
+    request = twilio_server.requests[-1]
+    assert (request.method, urlsplit(request.path).path) == ("GET", f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json")
+    assert request.query == {"To": MEMBER, "DateSent>": "2025-03-01", "PageSize": "100"}
+
+
+def test_find_returns_none_when_twilio_has_no_such_message(twilio_gateway):
+    assert twilio_gateway.find(MEMBER, "Hello", since=datetime.now(UTC) - timedelta(hours=1)) is None
+
+
+def test_find_ignores_messages_with_another_body_or_to_another_number(twilio_gateway):
+    since = datetime.now(UTC)
+    twilio_gateway.send(MEMBER, "Hello!", reference="1")
+    twilio_gateway.send("+447700900999", "Hello", reference="2")
+
+    assert twilio_gateway.find(MEMBER, "Hello", since=since) is None
+
+
+def test_find_ignores_a_message_created_before_since_beyond_the_clock_skew(twilio_gateway, twilio_server):
+    now = datetime.now(UTC)
+    sent = twilio_gateway.send(MEMBER, "Hello", reference="1")
+    twilio_server.set_created(sent.provider_id, now - timedelta(minutes=5))
+
+    assert twilio_gateway.find(MEMBER, "Hello", since=now - timedelta(minutes=3)) is None
+
+
+def test_find_allows_for_twilios_clock_being_a_little_behind_ours(twilio_gateway, twilio_server):
+    now = datetime.now(UTC)
+    sent = twilio_gateway.send(MEMBER, "Hello", reference="1")
+    twilio_server.set_created(sent.provider_id, now - timedelta(seconds=30))
+
+    assert twilio_gateway.find(MEMBER, "Hello", since=now).provider_id == sent.provider_id
+
+
+def test_find_returns_the_newest_of_several_matches(twilio_gateway, twilio_server):
+    now = datetime.now(UTC)
+    newest = twilio_gateway.send(MEMBER, "Hello", reference="1")
+    older = twilio_gateway.send(MEMBER, "Hello", reference="2")  # listed first, but created earlier
+    twilio_server.set_created(older.provider_id, now - timedelta(minutes=2))
+
+    assert twilio_gateway.find(MEMBER, "Hello", since=now - timedelta(minutes=10)).provider_id == newest.provider_id
+
+
+def test_find_reads_every_page_of_twilios_list(twilio_gateway, twilio_server, monkeypatch):
+    monkeypatch.setattr("sms.twilio_gateway.LOOKUP_PAGE_SIZE", 2)
+    since = datetime.now(UTC)
+    sent = twilio_gateway.send(MEMBER, "The one we want", reference="1")
+    for n in range(4):
+        twilio_gateway.send(MEMBER, f"Another {n}", reference=str(n))
+
+    found = twilio_gateway.find(MEMBER, "The one we want", since=since)
+
+    assert found.provider_id == sent.provider_id
+    assert len([request for request in twilio_server.requests if request.method == "GET"]) == 3
+
+
+def test_find_raises_rather_than_answer_none_when_there_are_too_many_messages_to_check(
+    twilio_gateway, twilio_server, monkeypatch,
+):
+    monkeypatch.setattr("sms.twilio_gateway.LOOKUP_MAX_MESSAGES", 3)
+    since = datetime.now(UTC)
+    for n in range(4):
+        twilio_gateway.send(MEMBER, f"Another {n}", reference=str(n))
+
+    with pytest.raises(LookupFailed, match="more than 3 messages"):
+        twilio_gateway.find(MEMBER, "Hello", since=since)
+
+
+def test_find_raises_lookup_failed_when_twilio_answers_with_a_server_error(twilio_gateway, twilio_server):
+    twilio_gateway.send(MEMBER, "Hello", reference="1")
+    twilio_server.fail_next_list(500)
+
+    with pytest.raises(LookupFailed, match="HTTP 500"):
+        twilio_gateway.find(MEMBER, "Hello", since=datetime.now(UTC) - timedelta(minutes=1))
+
+
+def test_find_raises_lookup_failed_when_twilio_cannot_be_reached(twilio_server):
+    gateway = TwilioGateway(ACCOUNT_SID, AUTH_TOKEN, from_number="+447700900001", api_url=twilio_server.url)
+    twilio_server.stop()
+
+    with pytest.raises(LookupFailed, match="could not list"):
+        gateway.find(MEMBER, "Hello", since=datetime.now(UTC))
+
+
+def test_find_raises_lookup_failed_when_twilio_refuses_our_credentials(twilio_server):
+    gateway = TwilioGateway(ACCOUNT_SID, "wrong", from_number="+447700900001", api_url=twilio_server.url)
+
+    with pytest.raises(LookupFailed, match="HTTP 401"):
+        gateway.find(MEMBER, "Hello", since=datetime.now(UTC))
+
+
+def test_find_refuses_a_since_without_a_time_zone(twilio_gateway):
+    with pytest.raises(ValueError, match="no time zone"):
+        twilio_gateway.find(MEMBER, "Hello", since=datetime.now())
 
 
 @pytest.mark.parametrize(
