@@ -125,6 +125,9 @@ def _register_blueprints(app: Flask) -> None:
     from epanel.accounts.views import bp as accounts_bp
     from epanel.consultations.audience_views import bp as consultations_audience_bp
     from epanel.consultations.views import bp as consultations_bp
+    from epanel.messaging.campaign_views import bp as messaging_campaigns_bp
+    from epanel.messaging.inbox_views import bp as messaging_inbox_bp
+    from epanel.messaging.outbox_views import bp as messaging_outbox_bp
     from epanel.messaging.webhooks import bp as sms_webhooks_bp
     from epanel.panels.import_views import bp as panels_import_bp
     from epanel.panels.outreach_views import bp as panels_outreach_bp
@@ -135,7 +138,8 @@ def _register_blueprints(app: Flask) -> None:
     from epanel.site.views import bp as site_bp
 
     for blueprint in (site_bp, accounts_bp, panels_bp, panels_import_bp, panels_outreach_bp,
-                      consultations_bp, consultations_audience_bp, respond_bp, privacy_bp, sms_webhooks_bp):
+                      consultations_bp, consultations_audience_bp, respond_bp, privacy_bp, sms_webhooks_bp,
+                      messaging_outbox_bp, messaging_inbox_bp, messaging_campaigns_bp):
         app.register_blueprint(blueprint)
     register_template_globals(app)
 

@@ -62,7 +62,8 @@ class Config:
     # the default when EPANEL_REDIS_URL is set), "inline" (send at commit: tests) or "manual".
     OUTBOX_MODE = _env("EPANEL_OUTBOX_MODE")
     SMS_RATE_PER_SECOND = _env_float("EPANEL_SMS_RATE_PER_SECOND", 10.0)  # 0: no cap
-    OUTBOX_BATCH_SIZE = _env_int("EPANEL_OUTBOX_BATCH_SIZE", 25)
+    OUTBOX_BATCH_SIZE = _env_int("EPANEL_OUTBOX_BATCH_SIZE", 50)
+    OUTBOX_SEND_CONCURRENCY = _env_int("EPANEL_OUTBOX_SEND_CONCURRENCY", 8)  # texts in flight per worker
     OUTBOX_MAX_ATTEMPTS = _env_int("EPANEL_OUTBOX_MAX_ATTEMPTS", 6)
     OUTBOX_RETRY_SECONDS = _env_float("EPANEL_OUTBOX_RETRY_SECONDS", 30.0)  # doubles each attempt
     OUTBOX_GIVE_UP_AFTER = timedelta(hours=_env_float("EPANEL_OUTBOX_GIVE_UP_HOURS", 24.0))
@@ -142,6 +143,7 @@ class TestConfig(Config):
     MAIL_BACKEND = "console"
     SMS_BACKEND = "fake"
     OUTBOX_MODE = "inline"  # deterministic: each message goes as its transaction commits
+    OUTBOX_SEND_CONCURRENCY = 1  # and in order
     SMS_RATE_PER_SECOND = 0.0
     REDIS_URL = None
     RATELIMIT_STORAGE_URI = "memory://"

@@ -10,7 +10,7 @@ from sms.fake import ConsoleGateway, FakeGateway, SentMessage
 from sms.gateway import REFERENCE_PARAMETER, LookupFailed, SendResult, SmsGateway, with_reference
 from sms.numbers import InvalidNumber, is_uk_mobile, to_e164
 from sms.payloads import InboundMessage, PayloadError, StatusReport, parse_inbound, parse_status_report, twiml_reply
-from sms.segments import SegmentCount, count_segments
+from sms.segments import SegmentCount, count_segments, is_gsm7
 from sms.signatures import sign, signature_is_valid
 from sms.statuses import (
     NOT_FOUND,
@@ -66,6 +66,7 @@ __all__ = [
     "count_segments",
     "delivery_state",
     "is_final",
+    "is_gsm7",
     "is_uk_mobile",
     "make_gateway",
     "parse_inbound",

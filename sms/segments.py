@@ -54,3 +54,8 @@ def _parts(widths: list[int], single: int, per_part: int) -> int:
             parts, used = parts + 1, 0
         used += width
     return parts
+
+
+def is_gsm7(text: str) -> bool:
+    """True when every character of `text` is in the GSM-7 alphabet (basic or extension table)."""
+    return all(char in GSM_BASIC or char in GSM_EXTENSION for char in text)

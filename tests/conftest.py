@@ -37,6 +37,20 @@ def missing_service(reason: str):
     pytest.skip(reason)
 
 
+def redis_url_for_tests() -> str:
+    """The Redis the tests may use (EPANEL_TEST_REDIS_URL), checked to be answering."""
+    import redis
+
+    url = os.environ.get("EPANEL_TEST_REDIS_URL")
+    if not url:
+        missing_service("EPANEL_TEST_REDIS_URL is not set")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError as error:
+        missing_service(f"Redis is not reachable at {url}: {error}")
+    return url
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -186,6 +200,7 @@ def make_app(_schema, database_url, smtp_server):
 
     yield make
     for app in made:
+        app.extensions["epanel_outbox_dispatcher"].shutdown()
         with app.app_context():
             db.engine.dispose()
 

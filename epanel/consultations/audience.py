@@ -188,6 +188,11 @@ class AudienceCount:
         return self.audience - self.reachable_by_email
 
 
+def audience_clauses(consultation: Consultation, rules: AudienceRules, today: date) -> list:
+    """WHERE conditions on Member for this audience without a sample: its filters and the frequency rule."""
+    return [*_matching(rules, today), not_(_invited_too_often(rules, consultation))]
+
+
 def count_audience(consultation: Consultation, rules: AudienceRules | None = None, *,
                    today: date | None = None) -> AudienceCount:
     """Counts for these rules (the saved ones by default), in one aggregate query, or from ids for a sample."""

@@ -175,7 +175,7 @@ def _day(moment: datetime) -> str:
     return f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
 
 
-def _fill(template: str, values: dict[str, str]) -> str:
+def fill_placeholders(template: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda match: values.get(_placeholder_name(match.group(1)), match.group(0)), template)
 
 
@@ -189,8 +189,8 @@ def compose_invitation(subject_template: str, body_template: str, values: dict[s
     """The e-mail one member receives: placeholders filled, then the fixed footer on why they get it."""
     text = render_template(
         "mail/invitation.txt",
-        subject=" ".join(_fill(subject_template, values).split()),  # a header must stay on one line
-        body=_fill(body_template, values),
+        subject=" ".join(fill_placeholders(subject_template, values).split()),  # a header must stay on one line
+        body=fill_placeholders(body_template, values),
         preferences_link=current_app.config["PUBLIC_URL"].rstrip("/") + "/my/preferences",
     )
     subject, _, body = text.partition("\n")

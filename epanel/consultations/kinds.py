@@ -3,6 +3,7 @@ as long-form Answer rows, read it back, and which template asks it. Analysis and
 these methods and never branch on a kind's name."""
 
 import math
+import re
 from dataclasses import dataclass, field
 
 AGREEMENT_SCALE = [
@@ -67,6 +68,18 @@ class Kind:
         """The answer as lines a person can read back, e.g. on the check-your-answers page."""
         return [] if parsed.value is None else [str(parsed.value)]
 
+    # --- answering by text message ---------------------------------------------------------
+    # Kinds that need several separate answers (ranking, grid) cannot be asked in one text.
+    by_sms = False
+
+    def sms_prompt(self, question) -> str:
+        """How to answer this question in a text message, e.g. "Reply with a number: 1 Yes / 2 No"."""
+        raise NotImplementedError(f"{self.label} questions cannot be asked by text message")
+
+    def parse_sms_reply(self, question, text: str) -> Parsed:
+        """Read a text-message reply as this question's answer; Parsed.error says what was wrong."""
+        return Parsed(error=f"{self.label} questions cannot be answered by text message")
+
 
 def _choice_codes(question) -> set[str]:
     codes = {option.code for option in question.choices}
@@ -83,6 +96,40 @@ def _label(options, code, other_text="") -> str:
 
 def _other_text(question, form) -> str:
     return (form.get(f"q{question.id}-other") or "").strip()[:500]
+
+
+# Words people text for yes and no, read as the choice labelled Yes or No.
+_SMS_SYNONYMS = {"y": "yes", "yeah": "yes", "yep": "yes", "yes please": "yes", "n": "no", "nope": "no",
+                 "no thanks": "no", "no thank you": "no"}
+_SMS_NOISE = re.compile(r"^(?:(?:option|answer|number|no\.|choice)\s+)|[^\w\s'&+-]+", re.IGNORECASE)
+
+
+def _sms_words(text: str) -> str:
+    """'  Option 2. ' -> '2'; '(b)' -> 'b'; 'Every week!' -> 'every week'."""
+    cleaned = _SMS_NOISE.sub(" ", (text or "").lower())
+    return " ".join(cleaned.split())
+
+
+def _sms_choice(choices, word: str) -> str | None:
+    """The code of the choice a reply names: by its number in the list, its letter, or its label."""
+    if word.isdigit():
+        number = int(word)
+        return choices[number - 1].code if 1 <= number <= len(choices) else None
+    if len(word) == 1 and "a" <= word <= "z" and word not in ("y", "n"):
+        index = ord(word) - ord("a")
+        return choices[index].code if index < len(choices) else None
+    word = _SMS_SYNONYMS.get(word, word)
+    return next((option.code for option in choices if _sms_words(option.label) == word), None)
+
+
+def _sms_list(choices) -> str:
+    return "\n".join(f"{number} {option.label}" for number, option in enumerate(choices, start=1))
+
+
+def _single_number(text: str) -> str | None:
+    """The one number in a reply like "about 7" or "£1,200"; None when there is none or several."""
+    found = re.findall(r"-?\d+(?:\.\d+)?", (text or "").replace(",", ""))
+    return found[0] if len(found) == 1 else None
 
 
 class SingleChoice(Kind):
@@ -111,6 +158,23 @@ class SingleChoice(Kind):
 
     def describe(self, question, parsed):
         return [] if parsed.value is None else [_label(question.choices, parsed.value, parsed.other_text)]
+
+    by_sms = True
+
+    def sms_prompt(self, question):
+        labels = [_sms_words(option.label) for option in question.choices]
+        if labels == ["yes", "no"]:
+            return "Reply YES or NO"
+        return f"Reply with a number:\n{_sms_list(question.choices)}"
+
+    def parse_sms_reply(self, question, text):
+        words = _sms_words(text)
+        if not words:
+            return Parsed()
+        code = _sms_choice(question.choices, words)
+        if code is None:
+            return Parsed(error=f"Reply with a number from 1 to {len(question.choices)}")
+        return Parsed(value=code)
 
 
 class MultipleChoice(Kind):
@@ -146,6 +210,27 @@ class MultipleChoice(Kind):
 
     def describe(self, question, parsed):
         return [_label(question.choices, code, parsed.other_text) for code in parsed.value or []]
+
+    by_sms = True
+
+    def sms_prompt(self, question):
+        limit = question.settings.get("max_choices")
+        most = f" (up to {limit})" if limit else ""
+        return f"Reply with the numbers of all that apply{most}, like 1 3:\n{_sms_list(question.choices)}"
+
+    def parse_sms_reply(self, question, text):
+        pieces = re.split(r"[\s,;/&+.]+|\band\b", (text or "").lower())
+        words = [word for word in (_sms_words(piece) for piece in pieces) if word]
+        if not words:
+            return Parsed()
+        codes = [_sms_choice(question.choices, word) for word in words]
+        if None in codes:
+            return Parsed(error=f"Reply with numbers from 1 to {len(question.choices)}")
+        codes = sorted(set(codes), key=codes.index)
+        limit = question.settings.get("max_choices")
+        if limit and len(codes) > limit:
+            return Parsed(error=f"Choose no more than {limit}")
+        return Parsed(value=codes)
 
 
 class NumberKind(Kind):
@@ -189,6 +274,22 @@ class NumberKind(Kind):
     def describe(self, question, parsed):
         return [] if parsed.value is None else [_plain(parsed.value)]
 
+    by_sms = True
+
+    def sms_prompt(self, question):
+        low, high = self.bounds(question)
+        if low is not None and high is not None:
+            return f"Reply with a number from {_plain(low)} to {_plain(high)}"
+        return "Reply with a number"
+
+    def parse_sms_reply(self, question, text):
+        if not (text or "").strip():
+            return Parsed()
+        number = _single_number(text)
+        if number is None:
+            return Parsed(error=self.sms_prompt(question))
+        return self.parse(question, {self.field_name(question): number})
+
 
 class Rating(NumberKind):
     whole = True
@@ -231,9 +332,20 @@ class TextKind(Kind):
     def missing_message(self, number):
         return f"Enter an answer to question {number}"
 
+    by_sms = True
+
+    def sms_prompt(self, question):
+        return "Reply with your answer in a few words"
+
+    def parse_sms_reply(self, question, text):
+        return self.parse(question, {self.field_name(question): text})
+
 
 class LongText(TextKind):
     default_limit = 5000
+
+    def sms_prompt(self, question):
+        return "Reply with your answer"
 
 
 class Ranking(Kind):

@@ -86,6 +86,9 @@ class ManualDispatcher:
     def dispatch(self, ids: list[int]) -> None:
         pass
 
+    def shutdown(self) -> None:
+        pass
+
 
 class InlineDispatcher(ManualDispatcher):
     _delivering = threading.local()
@@ -113,13 +116,23 @@ class ThreadDispatcher(ManualDispatcher):
         self._ids: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
 
     def dispatch(self, ids: list[int]) -> None:
         self._ids.put(list(ids))
         self.start()
 
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Stop after the batch in hand (tests and orderly exits; a daemon thread dies with the process anyway)."""
+        self._stopping.set()
+        self._ids.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
     def start(self) -> None:
         with self._lock:
+            if self._stopping.is_set():
+                return
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="epanel-outbox", daemon=True)
                 self._thread.start()
@@ -129,11 +142,13 @@ class ThreadDispatcher(ManualDispatcher):
 
         poll = self.app.config["OUTBOX_POLL_SECONDS"]
         last_sweep = next_tick = 0.0
-        while True:
+        while not self._stopping.is_set():
             try:
                 ids = self._ids.get(timeout=poll)
             except queue.Empty:
                 ids = None
+            if self._stopping.is_set():
+                return
             try:
                 with self.app.app_context():
                     if ids:

@@ -1,8 +1,10 @@
 """The per-gateway cap on texts per second.
 
-Each send reserves the next free slot, spaced 1/rate apart, and waits for it. With Redis the
-slots are reserved in Redis, so the cap holds across every worker process; without it, in
-this process (the in-process worker is the only sender then).
+Each send reserves the next free slot, spaced 1/rate apart, and waits for it. A sender that
+fell behind (a database commit between batches, say) may catch up on slots it missed, but
+only on the last BURST_SHARE of a second's worth, so no second ever carries more than the
+cap plus that share, and a long send averages the cap. With Redis the slots are reserved in
+Redis, so the cap holds across every worker process; without it, in this process.
 """
 
 import threading
@@ -10,17 +12,19 @@ import time
 
 from flask import Flask
 
-# Reserve the next slot atomically: slot = max(now, next free); next free = slot + interval.
+# Reserve the next slot atomically: slot = max(now - tolerance, next free); next free = slot + interval.
 _RESERVE = """
 local now = tonumber(ARGV[1])
 local interval = tonumber(ARGV[2])
-local free = tonumber(redis.call('GET', KEYS[1]) or '0')
-local slot = math.max(now, free)
+local tolerance = tonumber(ARGV[3])
+local free = tonumber(redis.call('GET', KEYS[1]) or ARGV[1])  -- no history: start now, with no credit
+local slot = math.max(now - tolerance, free)
 redis.call('SET', KEYS[1], tostring(slot + interval), 'PX', 60000)
 return tostring(slot)
 """
 
 SLOW_DOWN_SECONDS = 1.0  # after the provider says "too many requests"
+BURST_SHARE = 0.02  # missed slots a sender may catch up on, as a share of a second's sends
 
 
 class NoCap:
@@ -36,13 +40,15 @@ class LocalCap:
 
     def __init__(self, per_second: float, clock=time.monotonic, sleep=time.sleep):
         self.interval = 1.0 / per_second
+        self.tolerance = BURST_SHARE  # seconds: 2 % of a second's worth of slots
         self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
-        self._next_free = 0.0
+        self._next_free: float | None = None  # no history yet: start now, with no credit
 
     def _reserve(self) -> float:
         with self._lock:
-            slot = max(self._clock(), self._next_free)
+            now = self._clock()
+            slot = max(now - self.tolerance, now if self._next_free is None else self._next_free)
             self._next_free = slot + self.interval
             return slot
 
@@ -53,7 +59,7 @@ class LocalCap:
 
     def slow_down(self) -> None:
         with self._lock:
-            self._next_free = max(self._next_free, self._clock()) + SLOW_DOWN_SECONDS
+            self._next_free = max(self._next_free or 0.0, self._clock()) + SLOW_DOWN_SECONDS
 
 
 class RedisCap(LocalCap):
@@ -67,7 +73,7 @@ class RedisCap(LocalCap):
         self._redis = redis_client
 
     def _reserve(self) -> float:
-        return float(self._script(keys=[self.KEY], args=[repr(self._clock()), repr(self.interval)]))
+        return float(self._script(keys=[self.KEY], args=[repr(self._clock()), repr(self.interval), repr(self.tolerance)]))
 
     def slow_down(self) -> None:
         self._redis.set(self.KEY, repr(self._clock() + SLOW_DOWN_SECONDS), px=60000)

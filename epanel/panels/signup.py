@@ -31,7 +31,13 @@ from epanel.panels.models import (
 )
 from epanel.panels.operations import record_consents, set_member_status
 from epanel.panels.profile import age_on, format_mobile
-from epanel.panels.queries import find_member_by_email, find_member_by_mobile, get_panel_by_slug, list_panels
+from epanel.panels.queries import (
+    find_member_by_email,
+    find_member_by_mobile,
+    get_panel_by_slug,
+    list_panels,
+    ward_for_postcode,
+)
 from epanel.privacy.audit import record_audit_event
 from epanel.privacy.models import Consent, ConsentChannel, ConsentKind
 from epanel.texting import send_text
@@ -71,6 +77,7 @@ class SignUpAnswers:
     parent_name: str = ""
     parent_email: str = ""
     agreed_notice: str = ""
+    source: str = ""  # MemberSource value when the sign-up began elsewhere (by text); blank: the web
 
     @classmethod
     def from_session(cls, data: dict | None) -> "SignUpAnswers":
@@ -126,6 +133,38 @@ def missing_steps(answers: SignUpAnswers) -> str | None:
     return next((step for step, done in required if not done), None)
 
 
+# --- signing up by text message -------------------------------------------------
+
+
+def text_sign_up_problem(panel: Panel, age: int) -> str | None:
+    """Why someone of this age cannot join this panel by text, in words for a text message; None if they can.
+
+    The same rules as the web sign-up: under-13s take part only through school, and each
+    panel has its own age range. Under-16s may go on, but finish on the web, where their
+    parent or carer's details are asked for.
+    """
+    if is_too_young_to_join_online(age):
+        return (f"Thank you. You need to be {YOUNGEST_ONLINE_AGE} or over to join a panel. "
+                "You can still take part through your school.")
+    if not panel.signup_open:
+        return f"Sorry, the {panel.name} is not taking new members just now."
+    if not panel.admits_age(age):
+        return f"Sorry, the {panel.name} is for people aged {panel.age_range_text.removeprefix('Ages ')}."
+    return None
+
+
+def answers_from_text(panel: Panel, *, first_name: str, last_name: str, mobile: str, postcode: str,
+                      date_of_birth: date | None) -> SignUpAnswers:
+    """The answers a sign-up by text gathered, ready to finish on the web; the member will come from SMS."""
+    area = ward_for_postcode(postcode) if postcode else None
+    return SignUpAnswers(
+        date_of_birth=date_of_birth.isoformat() if date_of_birth else None,
+        panel_slugs=[panel.slug], first_name=first_name, last_name=last_name, mobile=mobile,
+        postcode=postcode, ward=area.ward if area else "", parish=(area.parish or "") if area else "",
+        channels=["sms"], source=MemberSource.SMS.value,
+    )
+
+
 @dataclass(frozen=True)
 class SignUpSent:
     """What the person is told after submitting: where the confirmation went."""
@@ -173,7 +212,7 @@ def submit_sign_up(answers: SignUpAnswers, *, recruitment_link_id: int | None = 
         parent_name=answers.parent_name or None,
         parent_contact=answers.parent_email or None,
         status=MemberStatus.PENDING,
-        source=MemberSource.SIGN_UP,
+        source=MemberSource(answers.source) if answers.source else MemberSource.SIGN_UP,
         recruitment_link_id=recruitment_link_id,
     )
     member.memberships = [PanelMembership(panel=panel) for panel in panels]

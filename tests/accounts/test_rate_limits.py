@@ -1,23 +1,9 @@
 """Rate limits hold across processes when their counters live in Redis."""
 
-import os
 import uuid
 
-import redis
-
-from tests.conftest import missing_service
+from tests.conftest import redis_url_for_tests
 from tests.pages import sign_in
-
-
-def redis_url_for_tests() -> str:
-    url = os.environ.get("EPANEL_TEST_REDIS_URL")
-    if not url:
-        missing_service("EPANEL_TEST_REDIS_URL is not set")
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.exceptions.ConnectionError as error:
-        missing_service(f"Redis is not reachable at {url}: {error}")
-    return url
 
 
 def test_sign_in_attempts_are_counted_across_web_processes_through_redis(make_app):

@@ -57,3 +57,11 @@ def test_ucs2_body_fits_70_in_one_segment_and_67_per_part_when_split(length, seg
 
 def test_curly_quotes_are_not_gsm():
     assert count_segments("It’s done").encoding == "UCS-2"
+
+
+def test_is_gsm7_accepts_the_extension_table_and_rejects_curly_quotes_and_emoji():
+    from sms import is_gsm7
+
+    assert is_gsm7("Price: €5 [50% off] {today}")
+    assert not is_gsm7("It’s open")
+    assert not is_gsm7("Thanks 👍")
