@@ -18,7 +18,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import BooleanField, Field, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from epanel.common.fields import strip_whitespace
 from epanel.consultations.kinds import KINDS, OTHER, MultipleChoice, SingleChoice
@@ -402,6 +402,14 @@ class QuestionRulesForm(FlaskForm):
         filters=[strip_whitespace], widget=GovTextArea(),
     )
     required = BooleanField("People must answer this question", widget=GovCheckboxInput())
+    sms_code = StringField(
+        "Code for asking by text message (optional)",
+        description="When the consultation runs as an SMS poll, only questions with a code are asked by text, in "
+                    "order; if no question has one, all are. Letters and numbers, up to 10, for example PARKS.",
+        validators=[Optional(), Regexp(r"^[A-Za-z0-9]{1,10}$", message="The text message code must be up to 10 "
+                                                                        "letters and numbers, with no spaces")],
+        filters=[strip_whitespace], widget=GovTextInput(),
+    )
     allow_other = BooleanField("Add an ‘Other (please say)’ answer with a box to type in", widget=GovCheckboxInput())
     choices = TextAreaField("Answers to choose from", description=LINES_HINT, filters=[strip_whitespace],
                             widget=GovTextArea())
@@ -606,6 +614,7 @@ class EditQuestionForm(QuestionRulesForm):
         """Form data showing a question as it is now."""
         return {
             "text": question.text, "help_text": question.help_text, "required": question.required,
+            "sms_code": question.sms_code or "",
             "allow_other": question.allow_other,
             "show_if": QuestionRulesForm.condition_data(question.condition),
             **{f"label_{option.id}": option.label for option in question.options},

@@ -122,7 +122,7 @@ def _insert_position(consultation: Consultation, section: Section, after: Questi
 
 def add_question(section: Section, kind: str, text: str, *, help_text="", required=False, allow_other=False,
                  choices=None, rows=None, settings=None, condition=None, code=None, tracker=None,
-                 after: Question | None = None) -> Question:
+                 after: Question | None = None, sms_code: str | None = None) -> Question:
     """Add a question at the end of a section (or after another); choices and rows are (code, label) pairs or labels."""
     consultation = section.consultation
     _check_structure_editable(consultation)
@@ -139,7 +139,7 @@ def add_question(section: Section, kind: str, text: str, *, help_text="", requir
         consultation=consultation, section=section, kind=kind, text=text.strip(), help_text=help_text,
         required=required, allow_other=allow_other and kind in {"single", "multiple"},
         settings=settings or {}, condition=condition, code=code or _next_code(consultation), tracker=tracker,
-        position=position,
+        position=position, sms_code=_checked_sms_code(consultation, None, sms_code),
     )
     db.session.add(question)  # before anything autoflushes: SQLAlchemy 2 does not cascade along backrefs
     with db.session.no_autoflush:
@@ -176,8 +176,11 @@ def _check_condition(question: Question) -> None:
         raise ConsultationError("Choose which answers to the earlier question show this one")
 
 
-def update_question_wording(question: Question, *, text: str, help_text: str, labels: dict[int, str]) -> Question:
-    """Correct wording: allowed even after responses arrive, since it changes no answer's meaning in the data."""
+def update_question_wording(question: Question, *, text: str, help_text: str, labels: dict[int, str],
+                            sms_code: str | None = None) -> Question:
+    """Correct wording (and the text-message code): allowed even after responses arrive, since it changes
+    no answer's meaning in the data."""
+    question.sms_code = _checked_sms_code(question.consultation, question, sms_code)
     question.text, question.help_text = text.strip(), help_text
     for option in question.options:
         if option.id in labels and labels[option.id].strip():
@@ -185,6 +188,14 @@ def update_question_wording(question: Question, *, text: str, help_text: str, la
     _touch(question.consultation)
     db.session.commit()
     return question
+
+
+def _checked_sms_code(consultation: Consultation, question: Question | None, sms_code: str | None) -> str | None:
+    """The code upper-cased, or ConsultationError if another question of the consultation has it."""
+    code = (sms_code or "").strip().upper() or None
+    if code and any(other.sms_code == code and other is not question for other in consultation.questions):
+        raise ConsultationError(f"Another question already has the text message code {code}")
+    return code
 
 
 def update_question(question: Question, *, required: bool, allow_other: bool, settings: dict,

@@ -120,9 +120,14 @@ def _questions_before(question) -> list:
 
 
 def _show_error(form, error: ConsultationError) -> None:
-    """Put an operation's refusal on the field it is about: the condition, or else the question itself."""
+    """Put an operation's refusal on the field it is about: the condition, the SMS code, or else the question."""
     about_condition = form.show_if is not None and "earlier question" in str(error)
-    (form.show_if if about_condition else form.text).errors.append(str(error))
+    about_sms_code = "text message code" in str(error)
+    (form.show_if if about_condition else form.sms_code if about_sms_code else form.text).errors.append(str(error))
+
+
+def kind_by_sms(kind: str) -> bool:
+    return KINDS[kind].by_sms
 
 
 def _back_to_question(consultation, question):
@@ -295,6 +300,7 @@ def new_question(slug):
                 section, kind, form.text.data, help_text=form.help_text.data or "", required=form.required.data,
                 allow_other=bool(form.allow_other and form.allow_other.data), choices=form.answer_items(),
                 rows=form.parsed_rows, settings=form.settings(), condition=form.condition(),
+                sms_code=form.sms_code.data if kind_by_sms(kind) else None,
             )
         except ConsultationError as error:
             _show_error(form, error)
@@ -324,8 +330,9 @@ def edit_question(slug, question_id):
                     allow_other=bool(form.allow_other and form.allow_other.data),
                     settings=form.settings(question.settings), condition=form.condition(),
                 )
-            operations.update_question_wording(question, text=form.text.data, help_text=form.help_text.data or "",
-                                               labels=form.new_labels())
+            operations.update_question_wording(
+                question, text=form.text.data, help_text=form.help_text.data or "", labels=form.new_labels(),
+                sms_code=form.sms_code.data if kind_by_sms(question.kind) else question.sms_code)
         except ConsultationError as error:
             _show_error(form, error)
         else:

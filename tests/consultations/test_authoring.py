@@ -713,6 +713,36 @@ def test_a_locked_question_still_takes_wording_fixes(client, officer):
         "Which park?", ["North", "South"], True)
 
 
+def test_a_question_gets_a_text_message_code_even_after_it_is_locked(client, officer):
+    consultation = draft()
+    question = add(consultation, "yes_no", "Should the park open later?")
+    add(consultation, "yes_no", "Do you visit the park?", sms_code="VISIT")
+    lock(consultation)
+    url = f"{BASE}/{consultation.slug}/questions/{question.id}/edit"
+    labels = wording(question, "Yes", "No")
+
+    clash = submit(client, url, {"text": question.text, "help_text": "", "sms_code": "visit", **labels})
+    bad = submit(client, url, {"text": question.text, "help_text": "", "sms_code": "LATE OPENING", **labels})
+    saved = submit(client, url, {"text": question.text, "help_text": "", "sms_code": "late", **labels})
+
+    assert clash.error_summary == ["Another question already has the text message code VISIT"]
+    assert bad.error_summary == ["The text message code must be up to 10 letters and numbers, with no spaces"]
+    assert saved.status == 302
+    assert fresh(Question, question.id).sms_code == "LATE"
+
+
+def test_only_kinds_that_can_be_answered_by_text_offer_a_code(client, officer):
+    consultation = draft()
+    ranking = add(consultation, "ranking", "Rank these", choices=["Parks", "Roads"])
+
+    yes_no_form = get(client, f"{BASE}/{consultation.slug}/questions/new?section={consultation.sections[0].id}"
+                              f"&kind=yes_no")
+    ranking_form = get(client, f"{BASE}/{consultation.slug}/questions/{ranking.id}/edit")
+
+    assert yes_no_form.soup.find(attrs={"name": "sms_code"}) is not None
+    assert ranking_form.soup.find(attrs={"name": "sms_code"}) is None
+
+
 # --- escaping, access and preview -------------------------------------------------------------
 
 
