@@ -97,18 +97,24 @@ def receive(message: sms.InboundMessage) -> str | None:
     )
     db.session.add(inbound)
     try:
-        db.session.flush()  # a retry (or one racing this) fails here on the unique MessageSid, then finds ours
+        # The row goes in once, with what it was taken as, unless acting on it needs it sooner.
+        with db.session.no_autoflush:
+            handled = _act(inbound, member)
+        inbound.kind, inbound.needs_officer = handled.kind, handled.needs_officer
+        if handled.reply:
+            inbound.reply = _record_reply(inbound, handled.reply)
+        db.session.flush()
+        inbound_id, member_id = inbound.id, inbound.member_id  # read before the commit expires them
+        db.session.commit()
     except IntegrityError:
+        # A retry of a text already acted on (or one racing it): everything done here is undone.
         db.session.rollback()
         earlier = _find_by_provider_id(message.provider_id)
-        return _repeat_reply(earlier) if earlier is not None else None
-    handled = _act(inbound, member)
-    inbound.kind, inbound.needs_officer = handled.kind, handled.needs_officer
-    if handled.reply:
-        inbound.reply = _record_reply(inbound, handled.reply)
-    db.session.commit()
-    log.info("inbound text %s from %s taken as %s%s", inbound.id, f"member {member.id}" if member else "unknown",
-             inbound.kind.value, " (for an officer)" if inbound.needs_officer else "")
+        if earlier is None:
+            raise
+        return _repeat_reply(earlier)
+    log.info("inbound text %s from %s taken as %s%s", inbound_id, f"member {member_id}" if member_id else "unknown",
+             handled.kind.value, " (for an officer)" if handled.needs_officer else "")
     return handled.reply
 
 

@@ -145,3 +145,23 @@ def test_a_worker_killed_mid_send_leaves_every_recipient_exactly_one_text(rq_app
     assert 0 < sent_before_kill < recipients
     assert sorted(per_recipient) == numbers(recipients)
     assert set(per_recipient.values()) == {1}
+
+
+def test_two_workers_draining_one_outbox_send_each_text_once(rq_app, twilio_server, redis_url, database_url,
+                                                             tmp_path):
+    recipients = 2000
+    queue_texts(recipients)
+    log = tmp_path / "workers.log"
+
+    workers = [worker_process(database_url, twilio_server.url, redis_url, log) for _ in range(2)]
+    try:
+        wait_for(lambda: settled() == recipients, 180, "every text to be sent")
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=20)
+
+    per_recipient = Counter(message["to"] for message in list(twilio_server.messages.values()))
+    assert sorted(per_recipient) == numbers(recipients)
+    assert set(per_recipient.values()) == {1}
