@@ -4,6 +4,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from epanel.consultations.models import Consultation, ConsultationStatus, Question, Section, Tracker
+from epanel.consultations.structure import AnsweringConsultation, get_structure
 from epanel.extensions import db
 
 PUBLIC_STATUSES = (ConsultationStatus.OPEN, ConsultationStatus.CLOSED, ConsultationStatus.PUBLISHED)
@@ -22,6 +23,12 @@ def get_consultation_with_questions(slug: str) -> Consultation | None:
             selectinload(Consultation.questions),
         )
     )
+
+
+def get_consultation_for_answering(slug: str) -> AnsweringConsultation | None:
+    """A consultation's row, read now, with its sections, questions and options from the per-process cache."""
+    row = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
+    return None if row is None else AnsweringConsultation(row, get_structure(row))
 
 
 def get_question(question_id: int) -> Question | None:

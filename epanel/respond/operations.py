@@ -13,6 +13,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
+import sqlalchemy as sa
+from flask import request
 from sqlalchemy.exc import IntegrityError
 
 from epanel.accounts.queries import get_user
@@ -28,6 +30,7 @@ from epanel.panels.profile import age_on, band_for
 from epanel.panels.queries import age_bands, ward_for_postcode
 from epanel.privacy.audit import record_audit_event
 from epanel.respond.models import Answer, Response, ResponseChannel, ResponseStatus
+from epanel.respond.writing import one_writer
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +70,17 @@ class Respondent:
 def keep_loaded_objects_after_commit() -> None:
     """Answering commits several times a request; reloading the whole survey after each commit
     costs more than the answers themselves. Nothing in this flow changes the survey, and the
-    response is refreshed explicitly where a conditional update changes it."""
+    conditional update that completes a response sets its new values on the loaded object."""
     db.session().expire_on_commit = False
+
+
+def read_without_transaction() -> None:
+    """A page that only reads (GET) runs its queries without BEGIN and ROLLBACK around them. Under
+    PostgreSQL's read committed each query sees the committed data either way, and those two round trips
+    cost more than the page's own queries. A write on such a page commits as it goes. (A request that
+    has already queried, to load a signed-in user, keeps its transaction.)"""
+    if request.method == "GET" and not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def new_submission_id() -> str:
@@ -94,6 +106,15 @@ def start_response(consultation: Consultation, respondent: Respondent) -> Respon
     existing = find_response(consultation, respondent)
     if existing is not None:
         return existing
+    with one_writer():
+        response, _ = _add_response(consultation, respondent)
+        db.session.commit()
+    return response
+
+
+def _add_response(consultation: Consultation, respondent: Respondent, pages_done: int = 0) -> tuple[Response, bool]:
+    """Insert the respondent's response in the current transaction, or find the one a racing request made;
+    the flag says whether it is new."""
     if not consultation.is_open:
         raise RespondError("This consultation is not open")
     response = Response(
@@ -107,6 +128,7 @@ def start_response(consultation: Consultation, respondent: Respondent) -> Respon
         group_size=respondent.group.size if respondent.group else None,
         keyed_by_id=getattr(respondent.keyed_by, "id", None),
         assisted=respondent.assisted,
+        pages_done=pages_done,
     )
     db.session.add(response)
     try:
@@ -116,46 +138,61 @@ def start_response(consultation: Consultation, respondent: Respondent) -> Respon
         existing = find_response(consultation, respondent)
         if existing is None:
             raise
-        return existing
+        return existing, False
     lock_structure(consultation)
     if respondent.invitation is not None and respondent.invitation.started_at is None:
         respondent.invitation.started_at = utcnow()
-    db.session.commit()
     log.info("response %s started on %s by %s", response.id, consultation.slug, respondent.channel.value)
-    return response
+    return response, True
 
 
 def mark_invitation_opened(invitation: Invitation) -> None:
     if invitation.opened_at is None:
-        invitation.opened_at = utcnow()
-        db.session.commit()
+        with one_writer():
+            invitation.opened_at = utcnow()
+            db.session.commit()
 
 
 # --- values and visibility ---------------------------------------------------------------
 
 
-def load_values(response: Response | None, consultation: Consultation) -> dict[int, Parsed]:
-    """Saved answers, read back into each kind's plain value, by question id."""
+def read_answers(response: Response | None) -> list:
+    """The stored answer rows of a response, as plain rows in the order they were saved; one query."""
     if response is None:
-        return {}
-    by_question: dict[int, list[AnswerRow]] = {}
+        return []
+    return db.session.execute(
+        db.select(Answer.id, Answer.question_id, Answer.option_id, Answer.row_id, Answer.number, Answer.text)
+        .where(Answer.response_id == response.id).order_by(Answer.id)
+    ).all()
+
+
+def values_from_answers(answers: list, consultation: Consultation) -> dict[int, Parsed]:
+    """Answer rows (from `read_answers`) read back into each kind's plain value, by question id."""
+    questions = {question.id: question for question in consultation.questions}
     options = {option.id: option for question in consultation.questions for option in question.options}
-    for answer in db.session.scalars(db.select(Answer).where(Answer.response_id == response.id).order_by(Answer.id)):
+    by_question: dict[int, list[AnswerRow]] = {}
+    for answer in answers:
+        question = questions.get(answer.question_id)
+        if question is None:
+            continue
         option = options.get(answer.option_id)
         row = options.get(answer.row_id)
         by_question.setdefault(answer.question_id, []).append(AnswerRow(
             option_code=option.code if option else (OTHER if answer.option_id is None and answer.text is not None
-                                                    and _is_choice(consultation, answer.question_id) else None),
+                                                    and kind_of(question).has_choices else None),
             row_code=row.code if row else None, number=answer.number, text=answer.text,
         ))
-    questions = {question.id: question for question in consultation.questions}
-    return {qid: kind_of(questions[qid]).from_rows(questions[qid], rows)
-            for qid, rows in by_question.items() if qid in questions}
+    return {qid: kind_of(questions[qid]).from_rows(questions[qid], rows) for qid, rows in by_question.items()}
 
 
-def _is_choice(consultation, question_id) -> bool:
-    question = next((q for q in consultation.questions if q.id == question_id), None)
-    return question is not None and kind_of(question).has_choices
+def load_values(response: Response | None, consultation: Consultation) -> dict[int, Parsed]:
+    """Saved answers, read back into each kind's plain value, by question id."""
+    return values_from_answers(read_answers(response), consultation)
+
+
+def has_conditions(consultation: Consultation) -> bool:
+    """True when some question is shown only after certain answers, so saved answers decide what is shown."""
+    return any(question.condition for question in consultation.questions)
 
 
 def is_shown(question: Question, values: dict[int, Parsed], questions_by_id: dict[int, Question]) -> bool:
@@ -226,41 +263,70 @@ def read_page(consultation: Consultation, section: Section, form, saved: dict[in
     return PageResult(values, errors)
 
 
-def save_page(response: Response, consultation: Consultation, section: Section, result: PageResult,
-              page_number: int) -> None:
-    """Store this page's good answers, replacing earlier ones, and drop answers to hidden questions."""
-    _check_can_change(response, consultation)
+def save_page(response: Response | None, consultation: Consultation, section: Section, result: PageResult,
+              page_number: int, *, respondent: Respondent | None = None) -> Response:
+    """Store this page's good answers, replacing earlier ones, and drop answers to hidden questions.
+
+    With no response yet, the respondent's is started in the same transaction: the page
+    and the response are committed together, once."""
+    _check_can_change(consultation)
+    if response is None and respondent is None:
+        raise ValueError("save_page needs the respondent to start a response")
+    # Worked out before writing, so the write itself is short.
     by_id = {q.id: q for q in consultation.questions}
     page_ids = [q.id for q in section.questions]
     hidden = [q.id for q in consultation.questions if q.id not in page_ids
               and not is_shown(q, result.values, by_id) and q.id in result.values]
-    db.session.execute(db.delete(Answer).where(Answer.response_id == response.id,
-                                               Answer.question_id.in_(page_ids + hidden)))
-    for question in section.questions:
-        parsed = result.values.get(question.id)
-        if parsed is None or parsed.value is None or question.id in result.errors:
-            continue
-        db.session.add_all(answer_rows(response, question, parsed))
-    response.pages_done = max(response.pages_done, page_number)
-    response.updated_at = utcnow()
-    db.session.commit()
+    rows = [values
+            for question in section.questions
+            if (parsed := result.values.get(question.id)) is not None and parsed.value is not None
+            and question.id not in result.errors
+            for values in answer_values(None, question, parsed)]
+    with one_writer():
+        fresh = False  # a response started here has no answers to replace, and its pages_done is set
+        if response is None:
+            response, fresh = _add_response(consultation, respondent, pages_done=page_number)
+        if not fresh:
+            # Updating the response first locks its row, so two saves of one response (a double click)
+            # take turns and the second deletes what the first inserted.
+            db.session.execute(
+                db.update(Response).where(Response.id == response.id)
+                .values(pages_done=sa.case((Response.pages_done < page_number, page_number),
+                                           else_=Response.pages_done),
+                        updated_at=utcnow())
+                .execution_options(synchronize_session="fetch")
+            )
+            db.session.execute(db.delete(Answer).where(Answer.response_id == response.id,
+                                                       Answer.question_id.in_(page_ids + hidden)))
+        if rows:
+            for row in rows:
+                row["response_id"] = response.id
+            # render_nulls: rows without an option or a text still make one statement for the page, not several.
+            db.session.execute(db.insert(Answer).execution_options(render_nulls=True), rows)
+        db.session.commit()
+    return response
 
 
-def answer_rows(response: Response, question: Question, parsed: Parsed) -> list[Answer]:
-    """The long-form Answer rows for one question's answer."""
+def answer_values(response_id: int | None, question: Question, parsed: Parsed) -> list[dict]:
+    """The column values of the long-form Answer rows for one question's answer."""
     codes = {(option.role, option.code): option.id for option in question.options}
     rows = []
     for row in kind_of(question).to_rows(question, parsed):
         option_id = codes.get(("choice", row.option_code)) if row.option_code not in (None, OTHER) else None
-        rows.append(Answer(
-            response_id=response.id, question_id=question.id, option_id=option_id,
+        rows.append(dict(
+            response_id=response_id, question_id=question.id, option_id=option_id,
             row_id=codes.get(("row", row.row_code)) if row.row_code else None,
             number=row.number, text=row.text if row.option_code != OTHER else (row.text or ""),
         ))
     return rows
 
 
-def _check_can_change(response: Response, consultation: Consultation) -> None:
+def answer_rows(response: Response, question: Question, parsed: Parsed) -> list[Answer]:
+    """The long-form Answer rows for one question's answer."""
+    return [Answer(**values) for values in answer_values(response.id, question, parsed)]
+
+
+def _check_can_change(consultation: Consultation) -> None:
     if not consultation.is_open:
         raise RespondError("This consultation has closed, so answers can no longer be changed")
 
@@ -268,14 +334,15 @@ def _check_can_change(response: Response, consultation: Consultation) -> None:
 # --- submitting --------------------------------------------------------------------------
 
 
-def answers_fingerprint(response: Response) -> str:
-    """A short hash of the stored answers: the check page carries it so a stale page is noticed."""
-    rows = db.session.execute(
-        db.select(Answer.question_id, Answer.option_id, Answer.row_id, Answer.number, Answer.text)
-        .where(Answer.response_id == response.id)
-        .order_by(Answer.question_id, Answer.option_id, Answer.row_id)
-    ).all()
-    return hashlib.sha256(json.dumps([list(row) for row in rows], default=str).encode()).hexdigest()[:16]
+def answers_fingerprint(response: Response, answers: list | None = None) -> str:
+    """A short hash of the stored answers: the check page carries it so a stale page is noticed.
+
+    `answers` are the rows `read_answers` gave earlier in the same request, so they are read once."""
+    answers = read_answers(response) if answers is None else answers
+    ordered = sorted(answers, key=lambda a: (a.question_id, a.option_id is not None, a.option_id or 0,
+                                             a.row_id is not None, a.row_id or 0, a.id))
+    content = [[a.question_id, a.option_id, a.row_id, a.number, a.text] for a in ordered]
+    return hashlib.sha256(json.dumps(content, default=str).encode()).hexdigest()[:16]
 
 
 def missing_required(consultation: Consultation, values: dict[int, Parsed], numbers: dict[int, int]) -> MissingAnswers | None:
@@ -293,34 +360,39 @@ def missing_required(consultation: Consultation, values: dict[int, Parsed], numb
 
 
 def submit_response(response: Response, consultation: Consultation, *, submission_id: str, fingerprint: str,
-                    numbers: dict[int, int], snapshot: dict | None = None) -> Response:
-    """Complete the response once; repeating the same submission is harmless, a changed one is a conflict."""
+                    numbers: dict[int, int], snapshot: dict | None = None, answers: list | None = None) -> Response:
+    """Complete the response once; repeating the same submission is harmless, a changed one is a conflict.
+
+    `answers` are the response's rows from `read_answers` earlier in this request, when the caller has them."""
     if submission_id != response.submission_id:
         raise RespondError("This form belongs to a different response. Go back to the start of the consultation.")
-    _check_can_change(response, consultation)
-    if fingerprint != answers_fingerprint(response):
+    _check_can_change(consultation)
+    answers = read_answers(response) if answers is None else answers
+    if fingerprint != answers_fingerprint(response, answers):
         raise SubmissionConflict("Your answers were changed in another window. Check them below, then submit again.")
-    values = load_values(response, consultation)
+    values = values_from_answers(answers, consultation)
     missing = missing_required(consultation, values, numbers)
     if missing:
         raise missing
     now = utcnow()
-    completed = db.session.execute(
-        db.update(Response)
-        .where(Response.id == response.id, Response.status == ResponseStatus.IN_PROGRESS)
-        .values(status=ResponseStatus.COMPLETE, submitted_at=now, updated_at=now, **_snapshot(response, snapshot))
-    ).rowcount
-    if completed:
-        if response.invitation is not None and response.invitation.completed_at is None:
-            response.invitation.completed_at = now
-        if response.keyed_by_id:
-            record_audit_event(get_user(response.keyed_by_id), "response.keyed", "response", response.id,
-                               channel=response.channel.value, assisted=response.assisted)
-        log.info("response %s submitted on %s", response.id, consultation.slug)
-    else:
-        response.updated_at = now  # an edit after submission, or a repeated click: still one response
-    db.session.commit()
-    db.session.refresh(response)
+    snapshot_values = _snapshot(response, snapshot)
+    with one_writer():
+        completed = db.session.execute(
+            db.update(Response)
+            .where(Response.id == response.id, Response.status == ResponseStatus.IN_PROGRESS)
+            .values(status=ResponseStatus.COMPLETE, submitted_at=now, updated_at=now, **snapshot_values)
+        ).rowcount
+        if completed:
+            if response.invitation is not None and response.invitation.completed_at is None:
+                response.invitation.completed_at = now
+            if response.keyed_by_id:
+                record_audit_event(get_user(response.keyed_by_id), "response.keyed", "response", response.id,
+                                   channel=response.channel.value, assisted=response.assisted)
+            log.info("response %s submitted on %s", response.id, consultation.slug)
+        else:
+            response.updated_at = now  # an edit after submission, or a repeated click: still one response
+        # The ORM update above has already set the new values on `response` (synchronize_session): no reload.
+        db.session.commit()
     return response
 
 

@@ -13,6 +13,7 @@ from epanel.consultations.models import ConsultationStatus
 from epanel.consultations.operations import open_and_close_due
 from epanel.consultations.queries import (
     PUBLIC_STATUSES,
+    get_consultation_for_answering,
     get_consultation_with_questions,
     list_public_consultations,
     list_themes,
@@ -24,6 +25,7 @@ from epanel.respond.forms import AboutRespondentForm, KioskForm, PaperStartForm,
 from epanel.respond.models import ResponseChannel, ResponseStatus
 from epanel.respond.queries import (
     find_invitation,
+    get_consultation_with_invitation,
     get_invitation,
     groups_member_can_answer_for,
     invitation_problem,
@@ -31,6 +33,7 @@ from epanel.respond.queries import (
 
 bp = Blueprint("respond", __name__)
 bp.before_request(operations.keep_loaded_objects_after_commit)
+bp.before_request(operations.read_without_transaction)
 
 # session["respond"][slug]: {"invitation_id": id} | {"submission_id": s, "public": True, "about": {...}}
 #                           | {"submission_id": s, "paper": True, "member_id": id | None}
@@ -65,21 +68,25 @@ def _keep_lifecycle_on_time() -> None:
 
 
 def _consultation_or_404(slug):
+    """The consultation as respondents see it: its row read now, its questions from the per-process cache."""
     _keep_lifecycle_on_time()
-    consultation = get_consultation_with_questions(slug)
+    consultation = get_consultation_for_answering(slug)
     if consultation is None or consultation.status not in PUBLIC_STATUSES:
         abort(404)
     return consultation
+
+
+def _invited(invitation, consultation) -> operations.Respondent | None:
+    if invitation is None or invitation.consultation_id != consultation.id or invitation_problem(invitation):
+        return None
+    return operations.Respondent(invitation=invitation, member=invitation.member)
 
 
 def _respondent(consultation) -> operations.Respondent | None:
     """Who is answering this consultation in this browser, if anyone may."""
     state = _state(consultation.slug) or {}
     if state.get("invitation_id"):
-        invitation = get_invitation(state["invitation_id"])
-        if invitation is None or invitation_problem(invitation) is not None:
-            return None
-        return operations.Respondent(invitation=invitation, member=invitation.member)
+        return _invited(get_invitation(state["invitation_id"]), consultation)
     if state.get("paper"):
         if not (current_user.is_authenticated and current_user.has_any_role({Role.OFFICER, Role.ADMIN})):
             return None
@@ -98,13 +105,30 @@ def _respondent(consultation) -> operations.Respondent | None:
     return None
 
 
-def _respondent_or_redirect(consultation):
+def _answering(slug):
+    """The consultation (404 unless respondents may see it), who answers it in this browser, if anyone
+    may, and their response so far. For an invited member, the page's one query gives all three."""
+    _keep_lifecycle_on_time()
+    invitation_id = (_state(slug) or {}).get("invitation_id")
+    if invitation_id:
+        consultation, invitation, response = get_consultation_with_invitation(slug, invitation_id)
+    else:
+        consultation = get_consultation_for_answering(slug)
+    if consultation is None or consultation.status not in PUBLIC_STATUSES:
+        abort(404)
+    if invitation_id:
+        respondent = _invited(invitation, consultation)
+        return consultation, respondent, response if respondent else None
     respondent = _respondent(consultation)
-    if respondent is None:
-        return None, redirect(url_for("respond.show_consultation", slug=consultation.slug))
-    if not consultation.is_open:
-        return None, redirect(url_for("respond.show_consultation", slug=consultation.slug))
-    return respondent, None
+    return consultation, respondent, operations.find_response(consultation, respondent) if respondent else None
+
+
+def _answering_or_redirect(slug):
+    """As `_answering`, with a redirect to the consultation's page for a browser that may not answer now."""
+    consultation, respondent, response = _answering(slug)
+    if respondent is None or not consultation.is_open:
+        return consultation, None, None, redirect(url_for("respond.show_consultation", slug=slug))
+    return consultation, respondent, response, None
 
 
 # --- the hub -----------------------------------------------------------------------------
@@ -187,12 +211,10 @@ def invitation_link(token):
 @public
 def resume(slug):
     """Send the respondent to where they stopped: the first page not done, or the check page."""
-    consultation = _consultation_or_404(slug)
-    respondent, refused = _respondent_or_redirect(consultation)
+    consultation, respondent, response, refused = _answering_or_redirect(slug)
     if refused:
         return refused
-    response = operations.find_response(consultation, respondent)
-    values = operations.load_values(response, consultation)
+    values = operations.load_values(response, consultation) if operations.has_conditions(consultation) else {}
     total = len(operations.pages(consultation, values))
     done = response.pages_done if response else 0
     if response is not None and (done >= total or response.status == ResponseStatus.COMPLETE):
@@ -203,12 +225,12 @@ def resume(slug):
 @bp.route("/respond/<slug>/page/<int:number>", methods=["GET", "POST"])
 @public
 def page(slug, number):
-    consultation = _consultation_or_404(slug)
-    respondent, refused = _respondent_or_redirect(consultation)
+    consultation, respondent, response, refused = _answering_or_redirect(slug)
     if refused:
         return refused
-    response = operations.find_response(consultation, respondent)
-    saved = operations.load_values(response, consultation)
+    # A POST replaces this page's answers; earlier ones matter to it only through show-only-if conditions.
+    needs_saved = request.method == "GET" or operations.has_conditions(consultation)
+    saved = operations.load_values(response, consultation) if needs_saved else {}
     visible = operations.pages(consultation, saved)
     if not 1 <= number <= len(visible):
         return redirect(url_for("respond.resume", slug=slug))
@@ -220,8 +242,8 @@ def page(slug, number):
         values, errors = result.values, result.errors
         revealed = operations.newly_shown(section, saved, values, consultation)
         if not errors:
-            response = response or operations.start_response(consultation, respondent)
-            operations.save_page(response, consultation, section, result, number - 1 if revealed else number)
+            operations.save_page(response, consultation, section, result, number - 1 if revealed else number,
+                                 respondent=respondent)
             if revealed:  # without JavaScript, the follow-up question appears on the same page
                 return redirect(url_for("respond.page", slug=slug, number=number, revealed=1,
                                         **({"change": 1} if request.args.get("change") else {})))
@@ -247,8 +269,7 @@ def _asks_about(consultation, respondent) -> bool:
 @bp.route("/respond/<slug>/about-you", methods=["GET", "POST"])
 @public
 def about_you(slug):
-    consultation = _consultation_or_404(slug)
-    respondent, refused = _respondent_or_redirect(consultation)
+    consultation, respondent, _, refused = _answering_or_redirect(slug)
     if refused:
         return refused
     if not _asks_about(consultation, respondent):
@@ -265,21 +286,21 @@ def about_you(slug):
 @public
 @limiter.limit("30 per minute", exempt_when=lambda: request.method != "POST")
 def check(slug):
-    consultation = _consultation_or_404(slug)
-    respondent, refused = _respondent_or_redirect(consultation)
+    consultation, respondent, response, refused = _answering_or_redirect(slug)
     if refused:
         return refused
-    response = operations.find_response(consultation, respondent)
     if response is None:
         return redirect(url_for("respond.resume", slug=slug))
-    numbers = operations.visible_numbers(consultation, operations.load_values(response, consultation))
+    answers = operations.read_answers(response)  # once: for the values, the numbers and the fingerprint
+    values = operations.values_from_answers(answers, consultation)
+    numbers = operations.visible_numbers(consultation, values)
     conflict = None
     if request.method == "POST":
         try:
             operations.submit_response(
                 response, consultation, submission_id=request.form.get("submission_id", ""),
                 fingerprint=request.form.get("fingerprint", ""), numbers=numbers,
-                snapshot=(_state(slug) or {}).get("about"),
+                snapshot=(_state(slug) or {}).get("about"), answers=answers,
             )
         except operations.MissingAnswers as missing:
             return redirect(url_for("respond.page", slug=slug, number=missing.page))
@@ -292,12 +313,11 @@ def check(slug):
                 confirm_url=lambda token: external_url("respond.confirm_email", token=token),
             )
             return redirect(url_for("respond.done", slug=slug))
-    values = operations.load_values(response, consultation)
     visible = operations.pages(consultation, values)
     by_id = {q.id: q for q in consultation.questions}
     return render_template("respond/check.html", consultation=consultation, response=response, pages=visible,
                            values=values, numbers=numbers, conflict=conflict, by_id=by_id,
-                           is_shown=operations.is_shown, fingerprint=operations.answers_fingerprint(response),
+                           is_shown=operations.is_shown, fingerprint=operations.answers_fingerprint(response, answers),
                            copy_to=_known_email(respondent, slug))
 
 
@@ -311,9 +331,7 @@ def _known_email(respondent, slug) -> str | None:
 @bp.route("/respond/<slug>/done")
 @public
 def done(slug):
-    consultation = _consultation_or_404(slug)
-    respondent = _respondent(consultation)
-    response = operations.find_response(consultation, respondent) if respondent else None
+    consultation, respondent, response = _answering(slug)
     if response is None or response.status != ResponseStatus.COMPLETE:
         return redirect(url_for("respond.show_consultation", slug=slug))
     if respondent.channel == ResponseChannel.PAPER:
@@ -402,19 +420,16 @@ def kiosk_next_person():
 @limiter.limit("30 per minute")
 def autosave(slug, number):
     """Save what is on the page so far (JavaScript calls this every few seconds); 204 when saved."""
-    consultation = _consultation_or_404(slug)
-    respondent = _respondent(consultation)
+    consultation, respondent, response = _answering(slug)
     if respondent is None or not consultation.is_open:
         return "", 409
-    response = operations.find_response(consultation, respondent)
     saved = operations.load_values(response, consultation)
     visible = operations.pages(consultation, saved)
     if not 1 <= number <= len(visible):
         return "", 404
     result = operations.read_page(consultation, visible[number - 1], request.form, saved,
                                   operations.visible_numbers(consultation, saved), check_required=False)
-    response = response or operations.start_response(consultation, respondent)
-    operations.save_page(response, consultation, visible[number - 1], result, number - 1)
+    operations.save_page(response, consultation, visible[number - 1], result, number - 1, respondent=respondent)
     return "", 204
 
 
