@@ -117,6 +117,13 @@ class ThreadDispatcher(ManualDispatcher):
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        # Started by the first request too, not only by the first send: after a restart, texts
+        # still queued, retries and scheduled campaigns must go without waiting for a new send.
+        app.before_request(self._start_on_first_request)
+
+    def _start_on_first_request(self) -> None:
+        if self._thread is None:
+            self.start()
 
     def dispatch(self, ids: list[int]) -> None:
         self._ids.put(list(ids))

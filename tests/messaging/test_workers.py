@@ -165,3 +165,22 @@ def test_two_workers_draining_one_outbox_send_each_text_once(rq_app, twilio_serv
     per_recipient = Counter(message["to"] for message in list(twilio_server.messages.values()))
     assert sorted(per_recipient) == numbers(recipients)
     assert set(per_recipient.values()) == {1}
+
+
+def test_the_thread_worker_starts_with_the_first_request_and_sends_what_was_left_queued(make_app, twilio_server):
+    app = make_app(**twilio_settings(twilio_server, OUTBOX_MODE="manual", SMS_RATE_PER_SECOND=0))
+    with app.app_context():
+        queue_texts(3)  # left queued by a process that stopped before sending them
+        ids = list(db.session.scalars(select(Message.id)))
+    restarted = make_app(**twilio_settings(twilio_server, OUTBOX_MODE="thread", SMS_RATE_PER_SECOND=0,
+                                           OUTBOX_POLL_SECONDS=0.1))
+    with restarted.app_context():
+        before_any_request = len(twilio_server.created())
+        restarted.test_client().get("/")
+        delivered = outbox.wait_until_delivered(ids, timeout=10)
+        db.session.remove()
+        _empty_all_tables()
+
+    assert before_any_request == 0
+    assert delivered
+    assert sorted(request.form["To"] for request in twilio_server.created()) == numbers(3)
