@@ -46,9 +46,16 @@ def _check_config(app: Flask) -> None:
 
 
 def _configure_logging(app: Flask) -> None:
+    from epanel.ops import init_ops
+    from epanel.ops.logging import configure_logging
+
     if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        configure_logging(app.config["LOG_FORMAT"])  # text, or JSON lines (EPANEL_LOG_FORMAT=json)
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+        # The twilio library logs every request's headers at INFO: eight lines a text.
+        logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    # Request ids, request log lines, metrics and the trusted proxy: first of all request hooks.
+    init_ops(app)
 
 
 def _configure_templates(app: Flask) -> None:
@@ -86,6 +93,8 @@ def _configure_templates(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     # Import every model module so metadata (and Alembic) sees all tables.
     from epanel.accounts import models as _accounts_models  # noqa: F401
+    from epanel.analysis import models as _analysis_models  # noqa: F401
+    from epanel.classroom import models as _classroom_models  # noqa: F401
     from epanel.consultations import models as _consultations_models  # noqa: F401
     from epanel.database import configure_sqlite
     from epanel.extensions import csrf, db, limiter, login_manager, migrate
@@ -123,12 +132,17 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from epanel.accounts.views import bp as accounts_bp
+    from epanel.analysis.views import bp as analysis_bp
+    from epanel.classroom.pupil_views import bp as classroom_pupils_bp
+    from epanel.classroom.school_views import bp as classroom_schools_bp
+    from epanel.classroom.views import bp as classroom_bp
     from epanel.consultations.audience_views import bp as consultations_audience_bp
     from epanel.consultations.views import bp as consultations_bp
     from epanel.messaging.campaign_views import bp as messaging_campaigns_bp
     from epanel.messaging.inbox_views import bp as messaging_inbox_bp
     from epanel.messaging.outbox_views import bp as messaging_outbox_bp
     from epanel.messaging.webhooks import bp as sms_webhooks_bp
+    from epanel.ops.views import bp as ops_bp
     from epanel.panels.import_views import bp as panels_import_bp
     from epanel.panels.outreach_views import bp as panels_outreach_bp
     from epanel.panels.views import bp as panels_bp
@@ -139,7 +153,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (site_bp, accounts_bp, panels_bp, panels_import_bp, panels_outreach_bp,
                       consultations_bp, consultations_audience_bp, respond_bp, privacy_bp, sms_webhooks_bp,
-                      messaging_outbox_bp, messaging_inbox_bp, messaging_campaigns_bp):
+                      messaging_outbox_bp, messaging_inbox_bp, messaging_campaigns_bp, ops_bp, analysis_bp,
+                      classroom_bp, classroom_pupils_bp, classroom_schools_bp):
         app.register_blueprint(blueprint)
     register_template_globals(app)
 

@@ -59,12 +59,24 @@ def demo_command(members):
 
     created = load_demo(member_count=members)
     click.echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
+    from epanel.accounts.models import TWO_FACTOR_REQUIRED_ROLES
+    from epanel.accounts.two_factor import DEMO_TOTP_SECRET, grouped_secret
+
     click.echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
     for email, _name, roles in DEMO_USERS:
-        click.echo(f"  {', '.join(roles):<22} {email}")
+        needs_code = bool(set(roles) & {role.value for role in TWO_FACTOR_REQUIRED_ROLES})
+        click.echo(f"  {', '.join(roles):<22} {email}{'  (+ code)' if needs_code else ''}")
+    click.echo("\nStaff marked (+ code) also enter a code from an authenticator app. Add this key to one,")
+    click.echo(f"or read the code off the sign-in page (shown in development only): {grouped_secret(DEMO_TOTP_SECRET)}")
     public_url = current_app.config["PUBLIC_URL"].rstrip("/")
     click.echo(f"\nSam Okafor's private link to the open survey: {public_url}/respond/i/{DEMO_MEMBER_TOKEN}")
     click.echo(f"All consultations: {public_url}/consultations")
+    from epanel.classroom.demo import demo_open_session
+
+    class_session = demo_open_session()
+    if class_session is not None:
+        click.echo(f"Class session for pupils (Tom Reilly's Year 8): {public_url}/class with the code "
+                   f"{class_session.join_code} (until {class_session.ends_at:%H:%M} UTC)")
 
 
 @epanel_cli.command("import-members")
@@ -116,3 +128,70 @@ def worker_command(burst):
     from epanel.messaging.worker import run_worker
 
     run_worker(current_app._get_current_object(), burst=burst)
+
+
+@epanel_cli.command("backup")
+@click.option("--output", "output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Where to write the backup (default: EPANEL_BACKUP_DIR/epanel-<UTC time>.sqlite or .pgdump).")
+@click.option("--keep", type=click.IntRange(min=1), default=None,
+              help="Afterwards, keep only this many of the newest backups in the backup directory.")
+def backup_command(output, keep):
+    """Back up the database while ePanel runs: SQLite's online backup, or pg_dump (see docs/deploy.md)."""
+    from pathlib import Path
+
+    from epanel.ops import backup
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        destination = Path(output) if output else backup.default_backup_path(current_app.config["BACKUP_DIR"], url)
+        made = backup.back_up_database(url, destination)
+        removed = backup.prune_backups(made.path.parent, keep) if keep else []
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up to {made.path} ({made.size:,} bytes).")
+    for path in removed:
+        click.echo(f"Removed old backup {path}")
+
+
+@epanel_cli.command("restore")
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--into", "into_url", default=None,
+              help="Restore into this database URL instead of EPANEL_DATABASE_URL (for a restore drill).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(backup_file, into_url, yes):
+    """Replace a database's contents with a backup. Stop the web and worker processes first."""
+    from pathlib import Path
+
+    from sqlalchemy import make_url
+
+    from epanel.ops import backup
+
+    url = into_url or current_app.config["SQLALCHEMY_DATABASE_URI"]
+    shown = make_url(url).render_as_string(hide_password=True)
+    if not yes:
+        click.confirm(f"Replace everything in {shown} with {backup_file}?", abort=True)
+    try:
+        backup.restore_database(url, Path(backup_file))
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored {shown} from {backup_file}. Next: flask --app wsgi db upgrade, then start ePanel.")
+
+
+@epanel_cli.command("bench-data")
+@click.option("--responses", default=100_000, show_default=True, help="How many complete responses to generate.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed, so runs are repeatable.")
+@click.option("--targets/--no-targets", default=True, show_default=True,
+              help="Add population targets for weighting when there are none.")
+def bench_data_command(responses, seed, targets):
+    """Generate a 20-question consultation with many responses, for benchmarks of results and exports."""
+    import time
+
+    from epanel.analysis.benchdata import add_bench_targets, create_bench_consultation, generate_responses
+
+    started = time.perf_counter()
+    consultation = create_bench_consultation(f"Benchmark survey {seed}-{responses}-{int(time.time())}")
+    answers = generate_responses(consultation, responses, seed=seed)
+    if targets:
+        add_bench_targets()
+    click.echo(f"Consultation {consultation.slug}: {responses:,} responses, {answers:,} answers "
+               f"in {time.perf_counter() - started:.1f} s")

@@ -70,6 +70,7 @@ class Config:
     # A message this long in "sending" was left there by a worker that died.
     OUTBOX_STALE_AFTER = timedelta(seconds=_env_float("EPANEL_OUTBOX_STALE_SECONDS", 120.0))
     OUTBOX_POLL_SECONDS = _env_float("EPANEL_OUTBOX_POLL_SECONDS", 5.0)
+    SMS_SEND_TIMEOUT = _env_float("EPANEL_SMS_SEND_TIMEOUT", 10.0)  # seconds to wait for Twilio's answer
     SMS_PRICE_PER_SEGMENT = _env_float("EPANEL_SMS_PRICE_PER_SEGMENT", 0.04)  # pounds
     # No texts in these local hours; the Youth Panel's are stricter.
     QUIET_HOURS = _env("EPANEL_QUIET_HOURS", "21:00-08:00")
@@ -119,6 +120,37 @@ class Config:
 
     DEMO_TOOLS = False  # /dev/mail and friends: development only
 
+    # Running in production (docs/deploy.md).
+    LOG_FORMAT = _env("EPANEL_LOG_FORMAT", "text")  # "text" or "json" (one JSON object per line)
+    # How many proxies in front of gunicorn to believe X-Forwarded-For/-Proto/-Host from
+    # (nginx on the same host: 1). 0, the default, believes none of them.
+    PROXY_HOPS = _env_int("EPANEL_PROXY_HOPS", 0)
+    # /metrics answers requests bearing "Authorization: Bearer <this>", and ones made
+    # straight from this machine; nobody else.
+    METRICS_TOKEN = _env("EPANEL_METRICS_TOKEN")
+    BACKUP_DIR = _env("EPANEL_BACKUP_DIR", str(INSTANCE_DIR / "backups"))
+
+    # Sessions (issue 9): ended after this long unused, and after this long whatever happens.
+    # Members get longer idle time: they read consultations and come back to them, and see
+    # only their own data. The cookie itself lasts until the browser closes.
+    STAFF_IDLE_TIMEOUT = timedelta(minutes=_env_int("EPANEL_STAFF_IDLE_MINUTES", 30))
+    MEMBER_IDLE_TIMEOUT = timedelta(minutes=_env_int("EPANEL_MEMBER_IDLE_MINUTES", 120))
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=_env_int("EPANEL_SESSION_HOURS", 12))
+    # Codes typed after a right password: per address and per account (Redis when set).
+    RATELIMIT_TWO_FACTOR = _env("EPANEL_RATELIMIT_TWO_FACTOR", "5 per minute;20 per hour")
+
+    # SMS pumping defences (issue 9). Sign-up codes go only to UK mobiles: at most
+    # SIGN_UP_CODES_PER_NUMBER_HOUR an hour and SIGN_UP_CODES_PER_NUMBER_DAY a day to one number,
+    # and SIGN_UP_CODES_PER_ADDRESS a day asked for from one client address. Overall, texts
+    # strangers can trigger (sign-up codes and notices) stop for the rest of the day once
+    # SMS_DAILY_LIMIT texts or SMS_DAILY_SPEND pounds (segments x SMS_PRICE_PER_SEGMENT) have
+    # been queued that day, and administrators are e-mailed once. 0 switches a ceiling off.
+    SIGN_UP_CODES_PER_NUMBER_HOUR = _env_int("EPANEL_SIGN_UP_CODES_PER_NUMBER_HOUR", 3)
+    SIGN_UP_CODES_PER_NUMBER_DAY = _env_int("EPANEL_SIGN_UP_CODES_PER_NUMBER_DAY", 5)
+    SIGN_UP_CODES_PER_ADDRESS = _env_int("EPANEL_SIGN_UP_CODES_PER_ADDRESS", 10)
+    SMS_DAILY_LIMIT = _env_int("EPANEL_SMS_DAILY_LIMIT", 500)
+    SMS_DAILY_SPEND = _env_float("EPANEL_SMS_DAILY_SPEND", 25.0)
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
@@ -147,6 +179,9 @@ class TestConfig(Config):
     SMS_RATE_PER_SECOND = 0.0
     REDIS_URL = None
     RATELIMIT_STORAGE_URI = "memory://"
+    LOG_FORMAT = "text"
+    PROXY_HOPS = 0
+    METRICS_TOKEN = None
 
 
 class ProductionConfig(Config):

@@ -10,6 +10,8 @@ from datetime import date, timedelta
 from flask import current_app
 
 from epanel.accounts.operations import create_user
+from epanel.accounts.two_factor import enrol_with_known_secret
+from epanel.classroom.demo import load_demo_classroom
 from epanel.common.time import utcnow
 from epanel.demo_consultations import load_demo_consultations
 from epanel.extensions import db
@@ -123,6 +125,9 @@ def load_demo(member_count: int = 300, seed: int = 2026) -> bool:
         email: create_user(email, name, roles, password=DEMO_PASSWORD)
         for email, name, roles in DEMO_USERS
     }
+    for user in accounts.values():
+        if user.must_use_two_factor:  # the demo shows the real sign-in: password, then a code
+            enrol_with_known_secret(user)
     citizens = create_panel(
         "citizens", "Citizens' Panel", min_age=18, area="Avonmere district",
         description="Residents aged 18 and over who give their views on council services and plans.",
@@ -156,5 +161,6 @@ def load_demo(member_count: int = 300, seed: int = 2026) -> bool:
             record_consents(member, channel=CONSENT_CHANNEL[member.source], notice_version=notice)
     db.session.commit()
     load_demo_consultations(rng, [member for member, _panels in rows], accounts["officer@avonmere.example"], sam)
+    load_demo_classroom(rng, accounts["officer@avonmere.example"])
     log.info("demo council loaded with %d members", len(rows))
     return True

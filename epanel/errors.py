@@ -24,6 +24,17 @@ def register_error_handlers(app) -> None:
 
 def _renderer(code, template):
     def render(error):
-        return render_template(template, error=error), code
+        return render_template(template, error=error, wait=_wait_for(error) if code == 429 else None), code
 
     return render
+
+
+def _wait_for(error) -> str:
+    """How long to wait after a rate limit, in words: the length of the limit's window."""
+    limit = getattr(getattr(error, "limit", None), "limit", None)
+    seconds = limit.get_expiry() if limit is not None else 60
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return "a minute"

@@ -8,13 +8,43 @@ from epanel.panels import operations as panel_operations
 from epanel.panels.models import Member, MemberSource, MemberStatus
 
 PASSWORD = "correct horse battery staple"
+# Every test account with two-factor sign-in shares this authenticator secret.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _numbers = itertools.count(1)
 
 
-def create_user(email=None, roles=("member",), password=PASSWORD, name=None):
+def create_user(email=None, roles=("member",), password=PASSWORD, name=None, totp=None):
+    """A user; staff whose roles need two-factor sign-in are enrolled with TOTP_SECRET unless totp=False."""
+    from epanel.accounts import two_factor
+    from epanel.accounts.models import TWO_FACTOR_REQUIRED_ROLES, Role
+
     number = next(_numbers)
     email = email or f"person{number}@example.org"
-    return account_operations.create_user(email, name or f"Person {number}", roles, password=password)
+    user = account_operations.create_user(email, name or f"Person {number}", roles, password=password)
+    if totp is None:
+        totp = bool({Role(role) for role in roles} & TWO_FACTOR_REQUIRED_ROLES)
+    if totp:
+        two_factor.enrol_with_known_secret(user, TOTP_SECRET)
+    return user
+
+
+def current_totp_code(secret=TOTP_SECRET) -> str:
+    import pyotp
+
+    return pyotp.TOTP(secret).now()
+
+
+def forget_used_codes(email):
+    """Let a test sign the same account in again within one 30-second window.
+
+    Codes are single-use, so a second sign-in in the same window would be refused as a
+    replay; tests that prove that call nothing here.
+    """
+    from epanel.accounts.models import User
+    from epanel.extensions import db
+
+    db.session.execute(db.update(User).where(User.email == email.lower()).values(totp_last_step=None))
+    db.session.commit()
 
 
 def create_panel(slug=None, name=None, **rules):

@@ -1,7 +1,7 @@
 """Read pages the way a person does: title, heading, error summary, links and forms."""
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from bs4 import BeautifulSoup
 
@@ -64,5 +64,19 @@ def path_of(location: str | None) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def sign_in(client, email, password) -> Page:
-    return submit(client, "/sign-in", {"email": email, "password": password})
+def sign_in(client, email, password, *, next_path=None, code=None) -> Page:
+    """Sign in through the form; staff asked for a code enter the current one from the test secret.
+
+    Returns the last response: the password step's, or the code step's when one was asked for.
+    """
+    from tests.factories import current_totp_code, forget_used_codes
+
+    url = "/sign-in" + (f"?{urlencode({'next': next_path})}" if next_path else "")
+    page = submit(client, url, {"email": email, "password": password}, form_page="/sign-in")
+    if page.status == 302 and path_of(page.location) == "/sign-in/code":
+        if code is None:
+            with client.application.app_context():
+                forget_used_codes(email)
+            code = current_totp_code()
+        page = submit(client, "/sign-in/code", {"code": code})
+    return page

@@ -11,6 +11,7 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from epanel.accounts.models import Role
+from epanel.accounts.sessions import end_expired_session
 
 # Endpoints Flask itself adds; serving built CSS and JS is public.
 BUILT_IN_PUBLIC_ENDPOINTS = frozenset({"static"})
@@ -69,10 +70,12 @@ def rule_for_endpoint(app, endpoint: str) -> AccessRule | None:
 
 
 def enforce_access_rules():
-    """before_request: apply the endpoint's rule; no rule means no entry."""
+    """before_request: end a session that timed out, then apply the endpoint's rule; no rule means no entry."""
     if request.endpoint is None:  # routing failed; the 404/405 handler answers
         return None
     rule = rule_for_endpoint(current_app, request.endpoint)
+    if request.endpoint not in BUILT_IN_PUBLIC_ENDPOINTS:
+        end_expired_session()  # idle and absolute timeouts, before deciding who may enter
     if rule is None:
         current_app.logger.error("endpoint %s declares no access rule", request.endpoint)
         abort(403)

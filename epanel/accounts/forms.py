@@ -108,3 +108,44 @@ class NewStaffUserForm(FlaskForm):
         widget=GovCheckboxesInput(),
     )
     submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class TwoFactorCodeForm(FlaskForm):
+    code = StringField(
+        "Code",
+        description="The 6-digit code from your authenticator app, or one of your recovery codes.",
+        validators=[InputRequired(message="Enter the code from your authenticator app"),
+                    Length(max=40, message="Enter the code from your authenticator app")],
+        filters=[strip_whitespace],
+        widget=GovTextInput(),
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class EnrolTwoFactorForm(FlaskForm):
+    code = StringField(
+        "Code from your app",
+        description="Enter the 6-digit code your authenticator app shows for this account.",
+        validators=[InputRequired(message="Enter the code from your authenticator app"),
+                    Length(max=40, message="Enter the 6-digit code from your authenticator app")],
+        filters=[strip_whitespace],
+        widget=GovTextInput(),
+    )
+    submit = SubmitField("Turn on two-factor sign-in", widget=GovSubmitInput())
+
+
+class ReauthenticateForm(FlaskForm):
+    """Password and, for accounts with 2FA, a code: asked again before sensitive changes."""
+
+    password = PasswordField(
+        "Your password",
+        validators=[InputRequired(message="Enter your password")],
+        widget=GovPasswordInput(),
+    )
+    code = StringField(
+        "Code from your authenticator app",
+        validators=[Length(max=40, message="Enter the code from your authenticator app")],
+        filters=[strip_whitespace],
+        widget=GovTextInput(),
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from epanel.common.time import utcnow
@@ -33,6 +33,9 @@ ROLE_LABELS = {
 }
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.OFFICER, Role.TEACHER, Role.COUNCILLOR})
+# These roles see personal data across the council, so they must sign in with a second
+# factor; teachers may choose to; members sign in with a password or an e-mailed link.
+TWO_FACTOR_REQUIRED_ROLES = frozenset({Role.ADMIN, Role.OFFICER, Role.COUNCILLOR})
 
 
 class User(UserMixin, db.Model):
@@ -49,6 +52,15 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor sign-in (TOTP). The base32 secret is stored as it is, like the password
+    # hash it sits beside: whoever can read this table must already be trusted (see
+    # docs/admin-guide.md). A secret being enrolled waits in totp_pending_secret until the
+    # person proves their app has it, so setting up again never breaks the working one.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last 30-second time step whose code was accepted: a code is good once.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     role_grants: Mapped[list["RoleGrant"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -71,6 +83,18 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return not self.is_disabled
+
+    @property
+    def must_use_two_factor(self) -> bool:
+        return self.has_any_role(TWO_FACTOR_REQUIRED_ROLES)
+
+    @property
+    def may_use_two_factor(self) -> bool:
+        return self.is_staff
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None and self.totp_secret is not None
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
@@ -113,3 +137,15 @@ class EmailToken(db.Model):
 
     def is_usable(self, now: datetime) -> bool:
         return self.used_at is None and now < self.expires_at and self.user.is_active
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the authenticator app. Only a salted hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(100))  # "<salt hex>$<sha256 hex>"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -66,18 +66,23 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    record_sign_in(user)
+        db.session.commit()
     return user
 
 
 def record_sign_in(user: User) -> None:
+    """Note a completed sign-in (after the second factor, where there is one)."""
     user.last_signed_in_at = utcnow()
     db.session.commit()
     log.info("user %s signed in", user.id)
 
 
 def end_all_sessions(user: User) -> None:
-    """Sign the user out everywhere: old session ids stop matching."""
+    """Sign the user out everywhere: old session ids stop matching.
+
+    Signing out calls this too, so a copied session cookie is useless afterwards (at the
+    cost of signing the person out on their other devices as well).
+    """
     user.session_version += 1
     db.session.commit()
     log.info("all sessions ended for user %s", user.id)

@@ -26,7 +26,7 @@ class Parsed:
     other_text: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class AnswerRow:
     """What one Answer row will hold; kinds work with these so they need no database."""
 
@@ -34,6 +34,90 @@ class AnswerRow:
     row_code: str | None = None
     number: float | None = None
     text: str | None = None
+
+
+# --- analysis and exports: the shapes kinds summarise into --------------------------------------
+
+
+@dataclass
+class AnswerGroup:
+    """One group of an aggregate over Answer rows (GROUP BY option, row, number): its count or weighted count."""
+
+    option_code: str | None
+    row_code: str | None
+    number: float | None
+    count: float
+
+
+@dataclass
+class Tally:
+    """One bar of a chart: an answer, how many chose it, out of how many."""
+
+    code: str
+    label: str
+    count: float
+    base: float
+
+
+@dataclass
+class RankScore:
+    """How an option fared in a ranking: how often ranked, its mean rank, how often first, its points."""
+
+    code: str
+    label: str
+    ranked: float
+    mean_rank: float | None
+    first: float
+    points: float  # Borda: an option ranked r of n scores n - r + 1
+
+
+@dataclass
+class Summary:
+    """A question's results. `shape` says how they are shown: shares, numbers, ranks, grid or text."""
+
+    shape: str
+    tallies: list[Tally] = field(default_factory=list)
+    values: list[tuple[float, float]] = field(default_factory=list)  # (value, count) for numbers
+    ranks: list[RankScore] = field(default_factory=list)
+    rows: list[tuple[str, str, list[Tally]]] = field(default_factory=list)  # grid: (row code, row label, tallies)
+    multiple: bool = False  # shares may add up to more than 100%
+
+
+@dataclass
+class ExportColumn:
+    """One column of the wide exports, with its SPSS-style metadata."""
+
+    name: str
+    label: str
+    numeric: bool = False
+    value_labels: dict | None = None  # value -> label
+
+
+def export_code(question, code: str | None):
+    """The value an option code takes in exports: a number when the codes are whole numbers, so SPSS can label it.
+
+    "Other (please say)" gets 96, the survey convention, or the next free number."""
+    if code is None:
+        return None
+    codes = [option.code for option in question.choices]
+    numeric = all(c.lstrip("-").isdigit() for c in codes)
+    if code == OTHER:
+        if not numeric:
+            return OTHER
+        used = {int(c) for c in codes}
+        return 96 if 96 not in used else max(used) + 1
+    return int(code) if numeric and code.lstrip("-").isdigit() else code
+
+
+def _value_labels(question, options) -> dict:
+    labels = {export_code(question, option.code): option.label for option in options}
+    if question.allow_other:
+        labels[export_code(question, OTHER)] = "Other"
+    return labels
+
+
+def _numeric_codes(question) -> bool:
+    return all(option.code.lstrip("-").isdigit() for option in question.choices)
 
 
 @dataclass
@@ -67,6 +151,38 @@ class Kind:
     def describe(self, question, parsed: Parsed) -> list[str]:
         """The answer as lines a person can read back, e.g. on the check-your-answers page."""
         return [] if parsed.value is None else [str(parsed.value)]
+
+    # --- analysis and exports ---------------------------------------------------------------
+    def summarise(self, question, groups: list[AnswerGroup], answered: float) -> Summary:
+        """This question's results from its aggregated answers; `answered` is the (weighted) count of responses."""
+        return Summary("text")
+
+    def categories(self, question) -> list[tuple[str, str]] | None:
+        """The answers a crosstab can split by, as (code, label); None when this kind cannot be crosstabbed."""
+        return None
+
+    # Which Answer column a crosstab category lives in: "option" (its code) or "number".
+    category_column = "option"
+    exclusive = True  # each respondent gives at most one category, so a chi-square test applies
+    single_row = True  # an answer is always one Answer row, so counting rows counts respondents
+    # The Answer columns ("option", "row", "number") results are counted by; none for typed answers.
+    answer_columns = ()
+
+    def export_columns(self, question) -> list[ExportColumn]:
+        """The wide exports' columns for this question (one unless the kind needs several)."""
+        return [ExportColumn(question.code, question.text)]
+
+    def export_values(self, question, rows: list[AnswerRow]) -> list:
+        """One response's answer as values for export_columns (None where not answered)."""
+        return self.exporter(question)(rows)
+
+    def exporter(self, question):
+        """A function from one response's answer rows to export values, with the question's codes worked
+        out once: exports call it for every response, so it reads no database objects per row."""
+        def values(rows):
+            parsed = self.from_rows(question, rows)
+            return [parsed.value]
+        return values
 
     # --- answering by text message ---------------------------------------------------------
     # Kinds that need several separate answers (ranking, grid) cannot be asked in one text.
@@ -132,7 +248,22 @@ def _single_number(text: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+def _choice_tallies(question, groups, base) -> list[Tally]:
+    counts: dict[str, float] = {}
+    for group in groups:
+        counts[group.option_code] = counts.get(group.option_code, 0) + group.count
+    tallies = [Tally(option.code, option.label, counts.get(option.code, 0), base) for option in question.choices]
+    if question.allow_other:
+        tallies.append(Tally(OTHER, "Other", counts.get(OTHER, 0), base))
+    return tallies
+
+
+def _choice_categories(question) -> list[tuple[str, str]]:
+    return [(option.code, option.label) for option in question.choices] + ([(OTHER, "Other")] if question.allow_other else [])
+
+
 class SingleChoice(Kind):
+    answer_columns = ("option",)
     def parse(self, question, form):
         code = (form.get(self.field_name(question)) or "").strip()
         if not code:
@@ -159,6 +290,33 @@ class SingleChoice(Kind):
     def describe(self, question, parsed):
         return [] if parsed.value is None else [_label(question.choices, parsed.value, parsed.other_text)]
 
+
+    def summarise(self, question, groups, answered):
+        return Summary("shares", _choice_tallies(question, groups, answered))
+
+    def categories(self, question):
+        return _choice_categories(question)
+
+    def export_columns(self, question):
+        columns = [ExportColumn(question.code, question.text, numeric=_numeric_codes(question),
+                                value_labels=_value_labels(question, question.choices))]
+        if question.allow_other:
+            columns.append(ExportColumn(f"{question.code}_other", f"{question.text} (other answer)"))
+        return columns
+
+    def exporter(self, question):
+        codes = {option.code: export_code(question, option.code) for option in question.choices}
+        codes[OTHER] = export_code(question, OTHER)
+        with_other = question.allow_other
+
+        def values(rows):
+            first = rows[0] if rows else None
+            code = codes.get(first.option_code, first.option_code) if first else None
+            if with_other:
+                return [code, (first.text or None) if first and first.option_code == OTHER else None]
+            return [code]
+        return values
+
     by_sms = True
 
     def sms_prompt(self, question):
@@ -178,6 +336,7 @@ class SingleChoice(Kind):
 
 
 class MultipleChoice(Kind):
+    answer_columns = ("option",)
     def parse(self, question, form):
         codes = [code.strip() for code in form.getlist(self.field_name(question)) if code.strip()]
         if not codes:
@@ -211,6 +370,42 @@ class MultipleChoice(Kind):
     def describe(self, question, parsed):
         return [_label(question.choices, code, parsed.other_text) for code in parsed.value or []]
 
+
+    exclusive = False  # one person may pick several: counts are mentions, not people
+    single_row = False
+
+    def summarise(self, question, groups, answered):
+        return Summary("shares", _choice_tallies(question, groups, answered), multiple=True)
+
+    def categories(self, question):
+        return _choice_categories(question)
+
+    def export_columns(self, question):
+        chosen = {0: "Not chosen", 1: "Chosen"}
+        columns = [ExportColumn(f"{question.code}_{option.code}", f"{question.text}: {option.label}", numeric=True,
+                                value_labels=chosen) for option in question.choices]
+        if question.allow_other:
+            columns.append(ExportColumn(f"{question.code}_other", f"{question.text}: Other", numeric=True,
+                                        value_labels=chosen))
+            columns.append(ExportColumn(f"{question.code}_other_text", f"{question.text} (other answer)"))
+        return columns
+
+    def exporter(self, question):
+        order = [option.code for option in question.choices]
+        with_other = question.allow_other
+        empty = [None] * (len(order) + (2 if with_other else 0))
+
+        def values(rows):
+            if not rows:
+                return list(empty)
+            codes = {row.option_code for row in rows}
+            found = [int(code in codes) for code in order]
+            if with_other:
+                other = next((row.text for row in rows if row.option_code == OTHER), None)
+                found += [int(OTHER in codes), other or None]
+            return found
+        return values
+
     by_sms = True
 
     def sms_prompt(self, question):
@@ -237,6 +432,7 @@ class NumberKind(Kind):
     """A number in a range; the 0-10 rating is a number kind with a fixed range."""
 
     whole = False
+    answer_columns = ("number",)
 
     def bounds(self, question) -> tuple[float | None, float | None]:
         return question.settings.get("min"), question.settings.get("max")
@@ -274,6 +470,23 @@ class NumberKind(Kind):
     def describe(self, question, parsed):
         return [] if parsed.value is None else [_plain(parsed.value)]
 
+
+    def summarise(self, question, groups, answered):
+        counts: dict[float, float] = {}
+        for group in groups:
+            if group.number is not None:
+                counts[group.number] = counts.get(group.number, 0) + group.count
+        return Summary("numbers", values=sorted(counts.items()))
+
+    def export_columns(self, question):
+        return [ExportColumn(question.code, question.text, numeric=True)]
+
+    def exporter(self, question):
+        def values(rows):
+            value = rows[0].number if rows else None
+            return [None if value is None else int(value) if float(value).is_integer() else value]
+        return values
+
     by_sms = True
 
     def sms_prompt(self, question):
@@ -302,6 +515,12 @@ class Rating(NumberKind):
         if parsed.error:
             parsed.error = "Choose a number from 0 to 10"
         return parsed
+
+
+    category_column = "number"
+
+    def categories(self, question):
+        return [(str(value), str(value)) for value in range(11)]
 
     def missing_message(self, number):
         return f"Choose a number from 0 to 10 for question {number}"
@@ -332,6 +551,10 @@ class TextKind(Kind):
     def missing_message(self, number):
         return f"Enter an answer to question {number}"
 
+
+    def summarise(self, question, groups, answered):
+        return Summary("text")
+
     by_sms = True
 
     def sms_prompt(self, question):
@@ -350,6 +573,9 @@ class LongText(TextKind):
 
 class Ranking(Kind):
     """Put the options in order: each gets a different rank from 1 up; ranking only some is allowed."""
+
+    single_row = False
+    answer_columns = ("option", "number")
 
     def parse(self, question, form):
         ranks, options = {}, question.choices
@@ -377,6 +603,33 @@ class Ranking(Kind):
     def missing_message(self, number):
         return f"Put the options in order for question {number}"
 
+
+    def summarise(self, question, groups, answered):
+        size = len(question.choices)
+        scores = []
+        for option in question.choices:
+            mine = [group for group in groups if group.option_code == option.code and group.number is not None]
+            ranked = sum(group.count for group in mine)
+            total = sum(group.number * group.count for group in mine)
+            scores.append(RankScore(
+                option.code, option.label, ranked, total / ranked if ranked else None,
+                sum(group.count for group in mine if group.number == 1),
+                sum((size - group.number + 1) * group.count for group in mine),
+            ))
+        return Summary("ranks", ranks=scores)
+
+    def export_columns(self, question):
+        return [ExportColumn(f"{question.code}_{option.code}", f"{question.text}: {option.label} (rank)", numeric=True)
+                for option in question.choices]
+
+    def exporter(self, question):
+        order = [option.code for option in question.choices]
+
+        def values(rows):
+            ranks = {row.option_code: int(row.number) for row in rows if row.number is not None}
+            return [ranks.get(code) for code in order]
+        return values
+
     def describe(self, question, parsed):
         ranked = sorted((parsed.value or {}).items(), key=lambda item: item[1])
         return [f"{rank}. {_label(question.choices, code)}" for code, rank in ranked]
@@ -384,6 +637,9 @@ class Ranking(Kind):
 
 class Grid(Kind):
     """Several rows, each answered on one scale (the question's choices)."""
+
+    single_row = False
+    answer_columns = ("option", "row")
 
     def parse(self, question, form):
         scale = {option.code for option in question.choices}
@@ -408,6 +664,31 @@ class Grid(Kind):
 
     def missing_message(self, number):
         return f"Select an answer for each row of question {number}"
+
+
+    def summarise(self, question, groups, answered):
+        rows = []
+        for row in question.rows:
+            counts: dict[str, float] = {}
+            for group in groups:
+                if group.row_code == row.code:
+                    counts[group.option_code] = counts.get(group.option_code, 0) + group.count
+            base = sum(counts.values())
+            rows.append((row.code, row.label, [Tally(o.code, o.label, counts.get(o.code, 0), base) for o in question.choices]))
+        return Summary("grid", rows=rows)
+
+    def export_columns(self, question):
+        return [ExportColumn(f"{question.code}_{row.code}", f"{question.text}: {row.label}", numeric=_numeric_codes(question),
+                             value_labels=_value_labels(question, question.choices)) for row in question.rows]
+
+    def exporter(self, question):
+        order = [row.code for row in question.rows]
+        codes = {option.code: export_code(question, option.code) for option in question.choices}
+
+        def values(rows):
+            cells = {row.row_code: row.option_code for row in rows}
+            return [codes.get(cells.get(code)) for code in order]
+        return values
 
     def describe(self, question, parsed):
         cells = parsed.value or {}

@@ -12,6 +12,7 @@ GATEWAY_SETTINGS = {
         "messaging_service_sid": config["TWILIO_MESSAGING_SERVICE_SID"],
         "from_number": None if config["TWILIO_MESSAGING_SERVICE_SID"] else config["TWILIO_FROM_NUMBER"],
         "api_url": config["TWILIO_API_URL"],
+        "timeout": config["SMS_SEND_TIMEOUT"],
     },
 }
 

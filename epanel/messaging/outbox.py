@@ -421,6 +421,18 @@ def apply_status_report(reference: str | None, report: sms.StatusReport) -> bool
     return bool(changed)
 
 
+def stale_after(config) -> timedelta:
+    """How long a message may sit in "sending" before it is taken for abandoned.
+
+    Never shorter than a live worker can take over one chunk (its texts go `concurrency` at a
+    time, each waiting at most the send timeout), with room for a slow machine: a message
+    still in flight must not be looked up, found missing and sent a second time.
+    """
+    rounds = -(-config["OUTBOX_BATCH_SIZE"] // max(config["OUTBOX_SEND_CONCURRENCY"], 1))
+    longest_chunk = timedelta(seconds=rounds * config["SMS_SEND_TIMEOUT"] * 3)
+    return max(config["OUTBOX_STALE_AFTER"], longest_chunk)
+
+
 def reconcile_stale() -> DeliveryReport:
     """Settle messages left in "sending": by a worker that died, or after no answer came back.
 
@@ -429,7 +441,7 @@ def reconcile_stale() -> DeliveryReport:
     e-mail cannot be looked up, so it is flagged for an officer instead of sent twice.
     """
     now = utcnow()
-    stale_before = now - current_app.config["OUTBOX_STALE_AFTER"]
+    stale_before = now - stale_after(current_app.config)
     messages = list(db.session.scalars(
         select(Message).where(
             Message.state == MessageState.SENDING, Message.needs_attention.is_(None),

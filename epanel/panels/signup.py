@@ -30,7 +30,7 @@ from epanel.panels.models import (
     PanelMembership,
 )
 from epanel.panels.operations import record_consents, set_member_status
-from epanel.panels.profile import age_on, format_mobile
+from epanel.panels.profile import ProfileValueError, age_on, format_mobile, normalise_mobile
 from epanel.panels.queries import (
     find_member_by_email,
     find_member_by_mobile,
@@ -185,6 +185,9 @@ def submit_sign_up(answers: SignUpAnswers, *, recruitment_link_id: int | None = 
         raise SignUpError("Choose panels you can join at your age")
     channel = "email" if answers.email else "sms"
     destination = answers.email if channel == "email" else format_mobile(answers.mobile)
+    if channel == "sms":
+        # Before looking for an existing member, so both outcomes meet the same limits.
+        check_sign_up_text_allowed(answers.mobile)
 
     existing = (answers.email and find_member_by_email(answers.email)) or (
         answers.mobile and find_member_by_mobile(answers.mobile))
@@ -226,6 +229,71 @@ def submit_sign_up(answers: SignUpAnswers, *, recruitment_link_id: int | None = 
     db.session.commit()
     log.info("member %s signed up, pending confirmation by %s", member.id, channel)
     return SignUpSent(channel, destination, member.id)
+
+
+# --- SMS pumping defences -----------------------------------------------------------------
+
+TOO_MANY_TO_NUMBER = "We have sent too many codes to this number. Wait an hour and try again, or sign up with an email address."
+TOO_MANY_FROM_HERE = "We have sent too many codes from this device today. Try again tomorrow, or sign up with an email address."
+TEXTS_PAUSED = ("We cannot send codes by text message just now. Go back and give an email address instead, "
+                "or try again tomorrow.")
+
+
+def _unsolicited_texts_to(number: str, since) -> int:
+    from epanel.messaging.models import Message, MessageChannel, MessageState
+    from epanel.messaging.spend import UNSOLICITED_PURPOSES
+
+    return db.session.scalar(db.select(db.func.count(Message.id)).where(
+        Message.channel == MessageChannel.SMS, Message.to_address == number,
+        Message.purpose.in_(UNSOLICITED_PURPOSES), Message.state != MessageState.CANCELLED,
+        Message.queued_at >= since,
+    ))
+
+
+def _client_address() -> str | None:
+    from flask import has_request_context
+    from flask_limiter.util import get_remote_address
+
+    return get_remote_address() if has_request_context() else None
+
+
+def _count_request_from_address(address: str | None) -> bool:
+    """Count one text asked for from this client address; False once today's allowance is used up."""
+    from limits import parse
+
+    from epanel.extensions import limiter
+
+    allowance = current_app.config["SIGN_UP_CODES_PER_ADDRESS"]
+    if address is None or not allowance or not limiter.enabled:
+        return True
+    return limiter.limiter.hit(parse(f"{allowance} per day"), "epanel-sign-up-texts", address)
+
+
+def check_sign_up_text_allowed(mobile: str) -> None:
+    """Raise SignUpError unless a sign-up text may go to this number now (the SMS pumping defences).
+
+    Only UK mobiles; a few an hour and a day to one number; a few a day asked for from one
+    client address; and none once today's ceiling on such texts is reached (which also
+    e-mails the administrators, once a day).
+    """
+    from epanel.messaging.spend import start_of_today, unsolicited_texts_allowed
+
+    try:
+        number = normalise_mobile(mobile)
+    except ProfileValueError:
+        raise SignUpError("Enter a UK mobile number, like 07700 900123") from None
+    config = current_app.config
+    now = utcnow()
+    per_hour, per_day = config["SIGN_UP_CODES_PER_NUMBER_HOUR"], config["SIGN_UP_CODES_PER_NUMBER_DAY"]
+    if (per_hour and _unsolicited_texts_to(number, now - timedelta(hours=1)) >= per_hour) or (
+            per_day and _unsolicited_texts_to(number, start_of_today(now)) >= per_day):
+        log.warning("sign-up text refused: too many to one number today")
+        raise SignUpError(TOO_MANY_TO_NUMBER)
+    if not unsolicited_texts_allowed():
+        raise SignUpError(TEXTS_PAUSED)
+    if not _count_request_from_address(_client_address()):
+        log.warning("sign-up text refused: too many from one client address today")
+        raise SignUpError(TOO_MANY_FROM_HERE)
 
 
 def _tell_existing_member(member: Member, channel: str) -> None:
@@ -280,6 +348,7 @@ def resend_code(member_id: int) -> None:
     ))
     if recent >= CODES_PER_HOUR:
         raise SignUpError("We have sent too many codes to this number. Wait an hour and try again.")
+    check_sign_up_text_allowed(member.mobile)
     _send_confirmation_code(member)
     db.session.commit()
 

@@ -61,6 +61,11 @@ class Response(db.Model):
     postcode_district: Mapped[str | None] = mapped_column(String(5))
     panels: Mapped[str | None] = mapped_column(String(200))  # slugs, ";"-separated
     contact_email: Mapped[str | None] = mapped_column(String(254))  # public respondents who asked for a copy
+    # Class sessions (channel "class"): the session, and its school and year group kept with the answers.
+    class_session_id: Mapped[int | None] = mapped_column(ForeignKey("class_sessions.id", ondelete="SET NULL"),
+                                                         index=True)
+    school: Mapped[str | None] = mapped_column(String(160))
+    year_group: Mapped[str | None] = mapped_column(String(20))
     # When a consultation asks the public to confirm by e-mail, counted only once confirmed.
     confirmation_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

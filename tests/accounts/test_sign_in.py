@@ -1,3 +1,4 @@
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -142,10 +143,9 @@ def test_next_parameter_returns_people_to_the_page_they_asked_for(client):
     first = get(client, "/officer/panels")
     assert path_of(first.location) == "/sign-in?next=/officer/panels"
 
-    token = get(client, first.location).csrf_token()
-    response = client.post(first.location, data={"csrf_token": token, "email": "officer@example.org", "password": PASSWORD})
+    page = sign_in(client, "officer@example.org", PASSWORD, next_path="/officer/panels")
 
-    assert response.headers["Location"] == "/officer/panels"
+    assert page.location == "/officer/panels"  # through the code step, the next= is kept
 
 
 def test_too_many_sign_in_attempts_get_the_429_page(app, client):
@@ -166,3 +166,30 @@ def test_session_cookie_is_httponly_and_samesite_lax(client):
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
 
+
+
+@pytest.mark.parametrize("password", ["qazwsxedcrfv", "1q2w3e4r5t6y", "Leavemealone", "  123456789qwe "])
+def test_a_common_password_is_refused_with_a_clear_message(password):
+    from epanel.accounts.passwords import password_problem
+
+    assert password_problem(password).startswith("This password is on a list of passwords that are often used")
+
+
+def test_no_composition_rules_apply_to_an_uncommon_password():
+    from epanel.accounts.passwords import password_problem
+
+    assert password_problem("lowercase words only here") is None
+
+
+def test_choosing_a_common_password_shows_the_error_on_the_form(client, mailbox):
+    create_user("member@example.org", roles=["member"])
+    submit(client, "/reset-password", {"email": "member@example.org"})
+    link = re.search(r"https?://[^/\s]+(/\S+)", mailbox[-1].get_content()).group(1)
+
+    page = submit(client, link, {"password": "qazwsxedcrfv", "confirm": "qazwsxedcrfv"})
+
+    assert page.status == 200
+    assert page.title.startswith("Error:")
+    assert any("often used and easy to guess" in error for error in page.error_summary)
+    with pytest.raises(operations.AccountError):
+        operations.create_user("new@example.org", "New", ["officer"], password="1qaz2wsx3edc")

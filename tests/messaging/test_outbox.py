@@ -142,7 +142,7 @@ def test_no_answer_leaves_the_text_uncertain_until_a_lookup_shows_twilio_never_h
 
 
 def test_a_text_a_dead_worker_sent_is_found_at_twilio_and_never_sent_again(twilio_app, twilio_server):
-    twilio_app.config["OUTBOX_STALE_AFTER"] = timedelta(seconds=0)
+    twilio_app.config.update(OUTBOX_STALE_AFTER=timedelta(seconds=0), SMS_SEND_TIMEOUT=0)
     message_id = queue()
     # A worker claims the row, hands the text to Twilio, and dies before writing down the outcome.
     claimed = outbox._claim([message_id])
@@ -158,8 +158,20 @@ def test_a_text_a_dead_worker_sent_is_found_at_twilio_and_never_sent_again(twili
     assert len(twilio_server.created()) == 1
 
 
+def test_a_text_still_on_its_way_is_not_taken_for_abandoned_however_short_the_setting(twilio_app, twilio_server):
+    twilio_app.config["OUTBOX_STALE_AFTER"] = timedelta(seconds=0)  # below what a live worker's batch can take
+    message_id = queue()
+    outbox._claim([message_id])  # a live worker has it in hand
+
+    report = outbox.reconcile_stale()
+
+    assert report.total == 0
+    assert reload(message_id).state == MessageState.SENDING
+    assert outbox.stale_after(twilio_app.config) == timedelta(seconds=13 * 10 * 3)  # 50 texts, 4 at a time, 10 s
+
+
 def test_when_twilio_cannot_be_asked_the_text_waits_instead_of_going_again(twilio_app, twilio_server):
-    twilio_app.config["OUTBOX_STALE_AFTER"] = timedelta(seconds=0)
+    twilio_app.config.update(OUTBOX_STALE_AFTER=timedelta(seconds=0), SMS_SEND_TIMEOUT=0)
     message_id = queue()
     outbox._claim([message_id])
     twilio_server.fail_next_list(500)
@@ -173,7 +185,7 @@ def test_when_twilio_cannot_be_asked_the_text_waits_instead_of_going_again(twili
 
 
 def test_an_email_a_dead_worker_left_is_flagged_for_an_officer_not_sent_twice(twilio_app, mailbox):
-    twilio_app.config["OUTBOX_STALE_AFTER"] = timedelta(seconds=0)
+    twilio_app.config.update(OUTBOX_STALE_AFTER=timedelta(seconds=0), SMS_SEND_TIMEOUT=0)
     message = outbox.queue_email("ann@example.org", "Hello", "Body", purpose="alert")
     db.session.commit()
     outbox._claim([message.id])

@@ -96,7 +96,8 @@ def worker_process(database_url: str, twilio_url: str, redis_url: str, log: Path
         "EPANEL_TWILIO_API_URL": twilio_url,
         "EPANEL_PUBLIC_URL": "http://localhost",
         "EPANEL_SMS_RATE_PER_SECOND": "0",
-        "EPANEL_OUTBOX_STALE_SECONDS": "2",
+        "EPANEL_OUTBOX_STALE_SECONDS": "2",  # raised to what a live worker's chunk can take (outbox.stale_after)
+        "EPANEL_SMS_SEND_TIMEOUT": "2",
         "EPANEL_OUTBOX_POLL_SECONDS": "0.5",
     }
     env.pop("TWILIO_MESSAGING_SERVICE_SID", None)

@@ -1,0 +1,1 @@
+"""Analysis: results, crosstabs, weighting to population targets, charts and exports."""

@@ -1,0 +1,1 @@
+"""Schools, teachers, class sessions and live class results."""
