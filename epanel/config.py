@@ -70,6 +70,8 @@ class Config:
     # A message this long in "sending" was left there by a worker that died.
     OUTBOX_STALE_AFTER = timedelta(seconds=_env_float("EPANEL_OUTBOX_STALE_SECONDS", 120.0))
     OUTBOX_POLL_SECONDS = _env_float("EPANEL_OUTBOX_POLL_SECONDS", 5.0)
+    # The RQ queue's name: installs (or test runs) sharing one Redis need different names.
+    OUTBOX_QUEUE = _env("EPANEL_OUTBOX_QUEUE", "epanel")
     SMS_SEND_TIMEOUT = _env_float("EPANEL_SMS_SEND_TIMEOUT", 10.0)  # seconds to wait for Twilio's answer
     SMS_PRICE_PER_SEGMENT = _env_float("EPANEL_SMS_PRICE_PER_SEGMENT", 0.04)  # pounds
     # No texts in these local hours; the Youth Panel's are stricter.

@@ -26,7 +26,6 @@ from epanel.messaging.models import Message, MessageState
 log = logging.getLogger(__name__)
 
 MODES = ("thread", "rq", "inline", "manual")
-RQ_QUEUE = "epanel"
 _PENDING = "epanel_outbox_pending"
 TICK_SECONDS = 60.0
 
@@ -182,7 +181,7 @@ class RqDispatcher(ManualDispatcher):
             from redis import Redis
             from rq import Queue
 
-            self._queue = Queue(RQ_QUEUE, connection=Redis.from_url(self.app.config["REDIS_URL"]))
+            self._queue = Queue(self.app.config["OUTBOX_QUEUE"], connection=Redis.from_url(self.app.config["REDIS_URL"]))
         return self._queue
 
     def dispatch(self, ids: list[int]) -> None:

@@ -42,6 +42,9 @@ def sweep() -> DeliveryReport:
     """Settle stale sends, then send what is due."""
     report = reconcile_stale()
     report.add(deliver_due())
+    if report.total:
+        log.info("outbox sweep: %d sent, %d retrying, %d failed, %d cancelled, %d uncertain",
+                 report.sent, report.retrying, report.failed, report.cancelled, report.uncertain)
     return report
 
 
@@ -76,13 +79,11 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
     from redis import Redis
     from rq import Queue, SimpleWorker
 
-    from epanel.messaging.dispatch import RQ_QUEUE
-
     _start_sweeper(app, poll)
     connection = Redis.from_url(app.config["REDIS_URL"])
     # SimpleWorker runs jobs in this process: no fork per job, and no database
     # connections shared across a fork.
-    worker = SimpleWorker([Queue(RQ_QUEUE, connection=connection)], connection=connection)
+    worker = SimpleWorker([Queue(app.config["OUTBOX_QUEUE"], connection=connection)], connection=connection)
     worker.work(burst=burst, with_scheduler=False, logging_level="INFO")
 
 

@@ -108,7 +108,7 @@ class _LiveGauges:
             database_up.add_metric([], 0)
         yield database_up
         if self.app.config.get("REDIS_URL"):
-            yield from _rq_gauges(self.app.config["REDIS_URL"])
+            yield from _rq_gauges(self.app.config["REDIS_URL"], self.app.config["OUTBOX_QUEUE"])
 
 
 def _database_gauges():
@@ -150,21 +150,19 @@ def _database_gauges():
     db.session.rollback()  # end the read transaction; the scrape must not hold one open
 
 
-def _rq_gauges(redis_url: str):
+def _rq_gauges(redis_url: str, name: str):
     from redis import Redis
     from redis.exceptions import RedisError
     from rq import Queue
 
-    from epanel.messaging.dispatch import RQ_QUEUE
-
     up = GaugeMetricFamily("epanel_redis_up", "1 if Redis answered in this scrape.")
     try:
         connection = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
-        queue = Queue(RQ_QUEUE, connection=connection)
+        queue = Queue(name, connection=connection)
         depth = GaugeMetricFamily("epanel_rq_queue_jobs", "Jobs waiting in the RQ queue.", labels=["queue"])
-        depth.add_metric([RQ_QUEUE], queue.count)
+        depth.add_metric([name], queue.count)
         failed = GaugeMetricFamily("epanel_rq_failed_jobs", "Jobs in the RQ queue's failed registry.", labels=["queue"])
-        failed.add_metric([RQ_QUEUE], queue.failed_job_registry.count)
+        failed.add_metric([name], queue.failed_job_registry.count)
         up.add_metric([], 1)
         yield depth
         yield failed
