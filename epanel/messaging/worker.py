@@ -79,12 +79,16 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
     from redis import Redis
     from rq import Queue, SimpleWorker
 
-    _start_sweeper(app, poll)
+    if not burst:  # a burst run sweeps once at the end instead: no thread outlives it
+        _start_sweeper(app, poll)
     connection = Redis.from_url(app.config["REDIS_URL"])
     # SimpleWorker runs jobs in this process: no fork per job, and no database
     # connections shared across a fork.
     worker = SimpleWorker([Queue(app.config["OUTBOX_QUEUE"], connection=connection)], connection=connection)
     worker.work(burst=burst, with_scheduler=False, logging_level="INFO")
+    if burst:
+        with app.app_context():
+            sweep()
 
 
 def _start_sweeper(app: Flask, poll: float) -> None:
