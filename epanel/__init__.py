@@ -94,6 +94,7 @@ def _init_extensions(app: Flask) -> None:
     # Import every model module so metadata (and Alembic) sees all tables.
     from epanel.accounts import models as _accounts_models  # noqa: F401
     from epanel.analysis import models as _analysis_models  # noqa: F401
+    from epanel.api import models as _api_models  # noqa: F401
     from epanel.classroom import models as _classroom_models  # noqa: F401
     from epanel.consultations import models as _consultations_models  # noqa: F401
     from epanel.database import configure_sqlite
@@ -103,6 +104,7 @@ def _init_extensions(app: Flask) -> None:
     from epanel.messaging.dispatch import init_dispatch
     from epanel.messaging.gateways import init_sms_gateway
     from epanel.panels import models as _panels_models  # noqa: F401
+    from epanel.planning import models as _planning_models  # noqa: F401
     from epanel.privacy import models as _privacy_models  # noqa: F401
     from epanel.respond import models as _respond_models  # noqa: F401
 
@@ -133,6 +135,8 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from epanel.accounts.views import bp as accounts_bp
     from epanel.analysis.views import bp as analysis_bp
+    from epanel.api.embed_views import bp as api_embeds_bp
+    from epanel.api.views import bp as api_bp
     from epanel.classroom.pupil_views import bp as classroom_pupils_bp
     from epanel.classroom.school_views import bp as classroom_schools_bp
     from epanel.classroom.views import bp as classroom_bp
@@ -146,6 +150,9 @@ def _register_blueprints(app: Flask) -> None:
     from epanel.panels.import_views import bp as panels_import_bp
     from epanel.panels.outreach_views import bp as panels_outreach_bp
     from epanel.panels.views import bp as panels_bp
+    from epanel.planning.councillor_views import bp as planning_councillors_bp
+    from epanel.planning.group_views import bp as planning_groups_bp
+    from epanel.planning.views import bp as planning_bp
     from epanel.privacy.views import bp as privacy_bp
     from epanel.respond.views import bp as respond_bp
     from epanel.respond.views import register_template_globals
@@ -154,7 +161,8 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (site_bp, accounts_bp, panels_bp, panels_import_bp, panels_outreach_bp,
                       consultations_bp, consultations_audience_bp, respond_bp, privacy_bp, sms_webhooks_bp,
                       messaging_outbox_bp, messaging_inbox_bp, messaging_campaigns_bp, ops_bp, analysis_bp,
-                      classroom_bp, classroom_pupils_bp, classroom_schools_bp):
+                      classroom_bp, classroom_pupils_bp, classroom_schools_bp, planning_bp, planning_councillors_bp,
+                      planning_groups_bp, api_bp, api_embeds_bp):
         app.register_blueprint(blueprint)
     register_template_globals(app)
 

@@ -1,0 +1,1 @@
+"""The JSON API v1 for partner sites and officers' tools, and embeddable pages."""
