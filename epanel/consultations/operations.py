@@ -95,6 +95,60 @@ def update_section(section: Section, *, title: str, intro: str) -> Section:
     return section
 
 
+def move_section(section: Section, step: int) -> None:
+    """Move a page up (-1) or down (+1) with its questions; refused if a question would then come
+    before the one its show-only-if condition reads."""
+    consultation = section.consultation
+    _check_structure_editable(consultation)
+    ordered = list(consultation.sections)
+    index = ordered.index(section)
+    target = index + step
+    if not 0 <= target < len(ordered):
+        return
+    other = ordered[target]
+    section.position, other.position = other.position, section.position
+    _renumber_questions(consultation)
+    try:
+        for question in consultation.questions:
+            _check_condition(question)
+    except ConsultationError:
+        db.session.rollback()
+        raise ConsultationError("A question on one of these pages depends on a question on the other, so "
+                                "the pages cannot swap. Change that question's condition first.") from None
+    _touch(consultation)
+    db.session.commit()
+
+
+def delete_section(section: Section) -> int:
+    """Delete a page and its questions; returns how many questions went with it."""
+    consultation = section.consultation
+    _check_structure_editable(consultation)
+    if len(consultation.sections) == 1:
+        raise ConsultationError("A consultation needs at least one page. Add another page before deleting this one.")
+    going = {question.id for question in section.questions}
+    dependent = [q for q in consultation.questions
+                 if q.id not in going and q.condition and q.condition.get("question_id") in going]
+    if dependent:
+        raise ConsultationError(f"Question {dependent[0].code} on another page depends on a question on this page. "
+                                "Change that question first.")
+    for question in list(section.questions):
+        consultation.questions.remove(question)
+    consultation.sections.remove(section)
+    _renumber_questions(consultation)
+    _touch(consultation)
+    db.session.commit()
+    return len(going)
+
+
+def _renumber_questions(consultation: Consultation) -> None:
+    """Question positions run through the whole consultation in page order (see _insert_position)."""
+    consultation.sections.sort(key=lambda section: section.position)
+    page_of = {section.id: number for number, section in enumerate(consultation.sections)}
+    consultation.questions.sort(key=lambda question: (page_of[question.section.id], question.position))
+    for position, question in enumerate(consultation.questions, start=1):
+        question.position = position
+
+
 def _next_code(consultation: Consultation) -> str:
     taken = {question.code for question in consultation.questions}
     number = len(taken) + 1

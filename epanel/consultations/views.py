@@ -276,6 +276,51 @@ def edit_section(slug, section_id):
                            section=section)
 
 
+@bp.route("/officer/consultations/<slug>/sections/<int:section_id>/move-up", methods=["POST"])
+@roles_required(*OFFICERS)
+def move_section_up(slug, section_id):
+    return _move_section(slug, section_id, -1, "up")
+
+
+@bp.route("/officer/consultations/<slug>/sections/<int:section_id>/move-down", methods=["POST"])
+@roles_required(*OFFICERS)
+def move_section_down(slug, section_id):
+    return _move_section(slug, section_id, 1, "down")
+
+
+def _move_section(slug, section_id, step, direction):
+    consultation = _consultation_or_404(slug)
+    section = _section_or_404(consultation, section_id)
+    title = section.title
+    try:
+        operations.move_section(section, step)
+    except ConsultationError as error:
+        flash(str(error), "error")
+    else:
+        flash(f"Page {title} moved {direction}", "success")
+    return redirect(url_for("consultations.show_consultation", slug=consultation.slug, _anchor=f"section-{section_id}"))
+
+
+@bp.route("/officer/consultations/<slug>/sections/<int:section_id>/delete", methods=["GET", "POST"])
+@roles_required(*OFFICERS)
+def delete_section(slug, section_id):
+    consultation = _consultation_or_404(slug)
+    section = _section_or_404(consultation, section_id)
+    if request.method == "POST":
+        title = section.title
+        try:
+            deleted = operations.delete_section(section)
+        except ConsultationError as error:
+            flash(str(error), "error")
+            return redirect(url_for("consultations.show_consultation", slug=consultation.slug,
+                                    _anchor=f"section-{section_id}"))
+        flash(f"Page {title} deleted, with {deleted} question{'' if deleted == 1 else 's'}", "success")
+        return redirect(url_for("consultations.show_consultation", slug=consultation.slug))
+    return render_template("consultations/delete_section.html", consultation=consultation, section=section,
+                           page_number=consultation.sections.index(section) + 1,
+                           numbers=queries.question_numbers(consultation))
+
+
 # --- questions ---------------------------------------------------------------------
 
 

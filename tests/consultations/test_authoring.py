@@ -509,6 +509,116 @@ def test_a_question_another_depends_on_cannot_be_deleted(client, officer):
         client, f"{BASE}/{consultation.slug}").banners
 
 
+def two_pages(consultation):
+    """Page one (from draft) holding "First?", and page two holding "Second?" and "Third?"."""
+    operations.add_section(consultation, "Second page")
+    add(consultation, "yes_no", "First?", section=consultation.sections[0])
+    add(consultation, "yes_no", "Second?", section=consultation.sections[1])
+    add(consultation, "yes_no", "Third?", section=consultation.sections[1])
+    return consultation.sections[0], consultation.sections[1]
+
+
+def overview_pages(page) -> list[tuple[str, list[str]]]:
+    """Each page heading on the officer's overview with the numbered questions under it."""
+    found = []
+    for heading in page.soup.select("h3[id^=section-]"):
+        cards = []
+        for sibling in heading.find_next_siblings():
+            if sibling.name == "h3":
+                break
+            cards += [card.h4.get_text(strip=True) for card in ([sibling] if "govuk-summary-card" in (
+                sibling.get("class") or []) else sibling.select(".govuk-summary-card"))]
+        found.append((heading.get_text(strip=True), cards))
+    return found
+
+
+def test_pages_move_up_and_down_with_their_questions(client, officer):
+    consultation = draft()
+    first_page, second_page = two_pages(consultation)
+    overview = f"{BASE}/{consultation.slug}"
+
+    moved = submit(client, f"{overview}/sections/{second_page.id}/move-up", {}, form_page=overview)
+
+    assert landing(moved) == f"{overview}#section-{second_page.id}"
+    page = get(client, overview)
+    assert overview_pages(page) == [
+        ("Page 1: Second page", ["1. Second?", "2. Third?"]),
+        ("Page 2: Your views", ["3. First?"]),
+    ]
+    assert "Page Second page moved up" in page.banners
+    submit(client, f"{overview}/sections/{second_page.id}/move-down", {}, form_page=overview)
+    assert [title for title, _ in overview_pages(get(client, overview))] == ["Page 1: Your views",
+                                                                            "Page 2: Second page"]
+
+
+def test_a_page_cannot_move_above_the_question_it_depends_on(client, officer):
+    consultation = draft()
+    first_page, second_page = two_pages(consultation)
+    first = first_page.questions[0]
+    add(consultation, "short_text", "Why?", section=second_page,
+        condition={"question_id": first.id, "option_codes": ["1"]})
+    overview = f"{BASE}/{consultation.slug}"
+
+    submit(client, f"{overview}/sections/{second_page.id}/move-up", {}, form_page=overview)
+
+    page = get(client, overview)
+    assert [title for title, _ in overview_pages(page)][0] == "Page 1: Your views"
+    assert ("A question on one of these pages depends on a question on the other, so the pages cannot swap. "
+            "Change that question's condition first.") in page.banners
+
+
+def test_deleting_a_page_asks_first_and_takes_its_questions(client, officer):
+    consultation = draft()
+    first_page, second_page = two_pages(consultation)
+    url = f"{BASE}/{consultation.slug}/sections/{second_page.id}/delete"
+
+    confirm = get(client, url)
+    deleted = submit(client, url, {})
+
+    assert confirm.heading == "Are you sure you want to delete page 2?"
+    assert "2. Second?" in confirm.text and "3. Third?" in confirm.text
+    assert path_of(deleted.location) == f"{BASE}/{consultation.slug}"
+    page = get(client, f"{BASE}/{consultation.slug}")
+    assert overview_pages(page) == [("Page 1: Your views", ["1. First?"])]
+    assert "Page Second page deleted, with 2 questions" in page.banners
+
+
+def test_the_only_page_and_a_page_others_depend_on_are_not_deleted(client, officer):
+    consultation = draft()
+    overview = f"{BASE}/{consultation.slug}"
+    submit(client, f"{overview}/sections/{consultation.sections[0].id}/delete", {})
+    assert "A consultation needs at least one page. Add another page before deleting this one." in get(
+        client, overview).banners
+
+    first_page, second_page = two_pages(consultation)
+    first = first_page.questions[0]
+    add(consultation, "short_text", "Why?", section=second_page,
+        condition={"question_id": first.id, "option_codes": ["1"]})
+    submit(client, f"{overview}/sections/{first_page.id}/delete", {})
+
+    page = get(client, overview)
+    assert len(overview_pages(page)) == 2
+    assert any(banner.startswith("Question Q4 on another page depends on a question on this page")
+               for banner in page.banners)
+
+
+def test_pages_cannot_be_moved_or_deleted_once_responses_arrive(client, officer):
+    consultation = draft()
+    first_page, second_page = two_pages(consultation)
+    operations.lock_structure(consultation)
+    db.session.commit()
+    overview = f"{BASE}/{consultation.slug}"
+
+    assert "Move page up" not in get(client, overview).text
+    submit(client, f"{overview}/sections/{second_page.id}/move-up", {}, form_page=overview)
+    assert any(banner.startswith("Responses have arrived") for banner in get(client, overview).banners)
+    submit(client, f"{overview}/sections/{second_page.id}/delete", {})
+
+    page = get(client, overview)
+    assert [title for title, _ in overview_pages(page)] == ["Page 1: Your views", "Page 2: Second page"]
+    assert any(banner.startswith("Responses have arrived") for banner in page.banners)
+
+
 def test_a_copy_for_the_next_wave_keeps_conditions_pointing_at_its_own_questions(client, officer):
     consultation = draft("Residents survey 2026")
     drives = add(consultation, "yes_no", "Do you drive?")
