@@ -85,8 +85,9 @@ class ManualDispatcher:
     def dispatch(self, ids: list[int]) -> None:
         pass
 
-    def shutdown(self) -> None:
-        pass
+    def shutdown(self, timeout: float = 10.0) -> bool:
+        """Stop sending; True once nothing of this dispatcher's is still running."""
+        return True
 
 
 class InlineDispatcher(ManualDispatcher):
@@ -128,12 +129,17 @@ class ThreadDispatcher(ManualDispatcher):
         self._ids.put(list(ids))
         self.start()
 
-    def shutdown(self, timeout: float = 10.0) -> None:
-        """Stop after the batch in hand (tests and orderly exits; a daemon thread dies with the process anyway)."""
+    def shutdown(self, timeout: float = 10.0) -> bool:
+        """Stop after the batch in hand (tests and orderly exits; a daemon thread dies with the process
+        anyway). False when the thread is still busy after `timeout` seconds."""
         self._stopping.set()
         self._ids.put(None)
-        if self._thread is not None:
-            self._thread.join(timeout)
+        with self._lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
 
     def start(self) -> None:
         with self._lock:

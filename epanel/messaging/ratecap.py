@@ -52,10 +52,13 @@ class LocalCap:
             self._next_free = slot + self.interval
             return slot
 
-    def wait_for_slot(self) -> None:
-        delay = self._reserve() - self._clock()
+    def wait_for_slot(self) -> float:
+        """Wait for the next free slot; returns its time (on this cap's clock)."""
+        slot = self._reserve()
+        delay = slot - self._clock()
         if delay > 0:
             self._sleep(delay)
+        return slot
 
     def slow_down(self) -> None:
         with self._lock:
