@@ -205,3 +205,20 @@ def invite_user(email: str, display_name: str, roles) -> User:
     )
     log.info("invitation sent to new user %s", user.id)
     return user
+
+
+FRESH_SIGN_IN_SECONDS = 10 * 60
+
+
+def confirm_identity(user: User, password: str | None) -> None:
+    """Before a change that would let someone else take over what reaches the account holder (their
+    mobile number, say): the password again, or, for members who sign in only by e-mailed link, a
+    sign-in in the last ten minutes, which proves they can still read that e-mail."""
+    from epanel.accounts.sessions import signed_in_within
+
+    if user.password_hash:
+        if not passwords.verify_password(user.password_hash, password or ""):
+            raise AccountError("Enter your password to change your mobile number")
+    elif not signed_in_within(FRESH_SIGN_IN_SECONDS):
+        raise AccountError("To change your mobile number, sign out, sign in again with a new link from your e-mail, "
+                           "and change it within 10 minutes")

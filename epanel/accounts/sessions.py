@@ -120,3 +120,9 @@ def end_expired_session() -> None:
         logout_user()
         session.clear()
         flash(reason, "info")
+
+
+def signed_in_within(seconds: int) -> bool:
+    """Whether this session's sign-in (by password or e-mailed link) was at most `seconds` ago."""
+    at = session.get(SIGNED_IN_AT)
+    return isinstance(at, int) and 0 <= _now() - at <= seconds

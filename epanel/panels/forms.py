@@ -7,6 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
     GovFileInput,
+    GovPasswordInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -17,6 +18,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     IntegerField,
+    PasswordField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -366,6 +368,8 @@ class MyDetailsForm(FlaskForm):
     ethnic_group = AboutYouForm.ethnic_group
     disability = AboutYouForm.disability
     caring = AboutYouForm.caring
+    password = PasswordField("Your password", description="Only needed if you change your mobile number.",
+                             validators=[Optional()], widget=GovPasswordInput())
     submit = SubmitField("Save my details", widget=GovSubmitInput())
 
 

@@ -17,6 +17,7 @@ from flask import (
 from flask_login import current_user, login_user
 from wtforms.fields.choices import SelectChoice
 
+from epanel.accounts import operations as account_operations
 from epanel.accounts.access import public, roles_required, signed_in
 from epanel.accounts.models import Role
 from epanel.accounts.queries import get_user
@@ -608,13 +609,17 @@ def my_details():
         if not changes["mobile"]:
             changes["contact_by_sms"] = False
         try:
+            if changes["mobile"] and changes["mobile"] != member.mobile:
+                account_operations.confirm_identity(current_user, form.password.data)
             operations.update_member_profile(member, changes, current_user, channel=ConsentChannel.WEB)
+        except account_operations.AccountError as error:
+            (form.password if current_user.password_hash else form.mobile).errors.append(str(error))
         except operations.PanelError as error:
             form.mobile.errors.append(str(error))
         else:
             flash("Your details have been saved", "success")
             return redirect(url_for("panels.my_profile"))
-    return render_template("panels/my/details.html", form=form)
+    return render_template("panels/my/details.html", form=form, asks_password=bool(current_user.password_hash))
 
 
 @bp.route("/my/preferences", methods=["GET", "POST"])

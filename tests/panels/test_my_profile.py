@@ -127,12 +127,61 @@ def test_a_member_changes_their_details_and_the_ward_follows_the_postcode(client
     replace_ward_lookup([("AV3 1AB", "Castle Hill", None)], "test")
 
     page = submit(client, "/my/details", {"first_name": "Samuel", "last_name": member.last_name,
-                                          "mobile": "07700 900456", "postcode": "av31ab", "gender": "Man"})
+                                          "mobile": "07700 900456", "postcode": "av31ab", "gender": "Man",
+                                          "password": PASSWORD})
 
     assert path_of(page.location) == "/my/profile"
     db.session.expire_all()
     assert (member.first_name, member.mobile, member.postcode, member.ward, member.gender) == (
         "Samuel", "+447700900456", "AV3 1AB", "Castle Hill", "Man")
+
+
+@pytest.mark.parametrize("password", ["", "not the password"])
+def test_a_new_mobile_number_needs_the_password_and_nothing_is_saved_without_it(client, member, password):
+    member.mobile = "+447700900111"
+    db.session.commit()
+
+    page = submit(client, "/my/details", {"first_name": "Samuel", "last_name": member.last_name,
+                                          "mobile": "07700 900999", "postcode": "AV1 2BX", "password": password})
+
+    assert page.error_summary == ["Enter your password to change your mobile number"]
+    assert page.soup.find("input", attrs={"name": "mobile"})["value"] == "+447700900999"  # kept as typed, tidied
+    db.session.expire_all()
+    assert (member.first_name, member.mobile) == ("Sam", "+447700900111")
+
+
+def test_other_details_change_without_the_password(client, member):
+    member.mobile = "+447700900111"
+    db.session.commit()
+
+    page = submit(client, "/my/details", {"first_name": "Samuel", "last_name": member.last_name,
+                                          "mobile": "07700 900111", "postcode": "AV1 2BX"})
+
+    assert path_of(page.location) == "/my/profile"
+    db.session.expire_all()
+    assert (member.first_name, member.mobile) == ("Samuel", "+447700900111")
+
+
+def test_a_member_without_a_password_changes_their_mobile_only_soon_after_signing_in_by_link(app, client):
+    user = create_user("linkonly@example.org", roles=["member"], password=None)
+    person = create_member([create_panel()], email="linkonly@example.org", first_name="Jo", user_id=user.id)
+    with client.session_transaction() as session:  # as an e-mailed sign-in link leaves it, 20 minutes ago
+        session["_user_id"] = f"{user.id}:{user.session_version}"
+        session["_fresh"] = True
+        session["signed_in_at"] = session["last_seen_at"] = int(__import__("time").time()) - 1200
+    details = {"first_name": "Jo", "last_name": person.last_name, "mobile": "07700 900222", "postcode": "AV1 2BX"}
+
+    refused = submit(client, "/my/details", details)
+    with client.session_transaction() as session:
+        session["signed_in_at"] = int(__import__("time").time()) - 60
+    accepted = submit(client, "/my/details", details)
+
+    assert refused.error_summary == ["To change your mobile number, sign out, sign in again with a new link from your "
+                                     "e-mail, and change it within 10 minutes"]
+    assert refused.soup.find("input", attrs={"name": "password"}) is None
+    assert path_of(accepted.location) == "/my/profile"
+    db.session.expire_all()
+    assert person.mobile == "+447700900222"
 
 
 def test_bad_details_are_refused_and_kept_as_typed(client, member):
