@@ -3,7 +3,7 @@
 import logging
 from pathlib import Path
 
-from flask import Flask, g
+from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
@@ -78,6 +78,8 @@ def _configure_templates(app: Flask) -> None:
 
     app.add_template_filter(render_markdown, "markdown")
 
+    from epanel.security import csp_nonce
+
     @app.context_processor
     def council_context():
         return {
@@ -85,7 +87,7 @@ def _configure_templates(app: Flask) -> None:
             "service_name": app.config["SERVICE_NAME"],
             "phase": app.config["PHASE"],
             "contact_email": app.config["COUNCIL_CONTACT_EMAIL"],
-            "cspNonce": g.get("csp_nonce"),
+            "cspNonce": csp_nonce(),
             "demo_tools": app.config["DEMO_TOOLS"],
         }
 
@@ -169,9 +171,8 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_request_hooks(app: Flask) -> None:
     from epanel.accounts.access import enforce_access_rules
-    from epanel.security import add_security_headers, make_csp_nonce
+    from epanel.security import add_security_headers
 
-    app.before_request(make_csp_nonce)
     app.before_request(enforce_access_rules)
 
     @app.after_request

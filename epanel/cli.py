@@ -116,9 +116,30 @@ def tick_command():
     """Run whatever is due now: open and close consultations, start scheduled campaigns and
     reminders, settle and send the outbox. Safe to run from cron every minute."""
     from epanel.messaging.worker import run_tick
+    from epanel.planning.digests import queue_due_digests
+    from epanel.privacy.retention import purge_personal_data
 
-    done = run_tick()
+    # Digests first, so this tick's sweep sends them; at most one per person per period however often tick runs.
+    done = {"digests queued": queue_due_digests()}
+    done.update(run_tick())
+    done["personal data purged"] = sum(purge_personal_data().values())  # retention (docs/retention.md)
     click.echo(", ".join(f"{count} {what}" for what, count in done.items()))
+
+
+@epanel_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed; change nothing.")
+def purge_command(dry_run):
+    """Erase or anonymise personal data past its EPANEL_RETENTION_* period (tick does this too)."""
+    from epanel.privacy.retention import purge_personal_data
+
+    done = purge_personal_data(dry_run=dry_run)
+    verb = "would be" if dry_run else "were"
+    for what, count in done.items():
+        click.echo(f"{count:>7} {what} {verb} purged")
+    if not done:
+        click.echo("Every EPANEL_RETENTION_* period is 0: nothing is purged.")
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")
 
 
 @epanel_cli.command("worker")

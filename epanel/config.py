@@ -105,11 +105,22 @@ class Config:
     PASSWORD_RESET_TTL = timedelta(minutes=_env_int("EPANEL_RESET_TTL_MINUTES", 60))
     SIGN_IN_LINK_TTL = timedelta(minutes=_env_int("EPANEL_SIGN_IN_LINK_TTL_MINUTES", 15))
 
-    SESSION_COOKIE_NAME = "epanel_session"
+    # The "__Host-" prefix makes browsers accept the cookie only if it is Secure, has Path=/ and no
+    # Domain, so neither a sibling subdomain nor a plain-HTTP page can set or overwrite it. It needs
+    # HTTPS, so development and tests (plain http://127.0.0.1) use a plain name.
+    # SameSite=Lax: the session is never sent in another site's iframe; embeds do not need it
+    # (epanel/api/embeds.py).
+    SESSION_COOKIE_NAME = "__Host-epanel_session"
+    SESSION_COOKIE_PATH = "/"
+    SESSION_COOKIE_DOMAIN = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_NAME = "__Host-epanel_remember"
+    REMEMBER_COOKIE_PATH = "/"
+    REMEMBER_COOKIE_DOMAIN = None
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     WTF_CSRF_TIME_LIMIT = None  # tie the token to the session, not a clock
@@ -117,6 +128,7 @@ class Config:
 
     RATELIMIT_ENABLED = True
     RATELIMIT_SIGN_IN = _env("EPANEL_RATELIMIT_SIGN_IN", "10 per minute;50 per hour")
+    RATELIMIT_API = _env("EPANEL_RATELIMIT_API")  # per token; empty: 120 a minute and 3,000 an hour
     RATELIMIT_EMAIL_LINKS = _env("EPANEL_RATELIMIT_EMAIL_LINKS", "5 per minute;20 per hour")
     RATELIMIT_HEADERS_ENABLED = True
 
@@ -153,11 +165,24 @@ class Config:
     SMS_DAILY_LIMIT = _env_int("EPANEL_SMS_DAILY_LIMIT", 500)
     SMS_DAILY_SPEND = _env_float("EPANEL_SMS_DAILY_SPEND", 25.0)
 
+    # Retention (issue 9, docs/retention.md): `flask epanel tick` and `flask epanel purge` remove
+    # personal data this many days after it stops being needed; 0 keeps that kind for ever.
+    # Anonymous answers, consent history of current members, SMS opt-outs and audit events stay.
+    RETENTION_LEFT_MEMBER_DAYS = _env_int("EPANEL_RETENTION_LEFT_MEMBER_DAYS", 90)  # after leaving
+    RETENTION_UNCONFIRMED_SIGN_UP_DAYS = _env_int("EPANEL_RETENTION_UNCONFIRMED_SIGN_UP_DAYS", 30)  # after signing up
+    RETENTION_TOKEN_DAYS = _env_int("EPANEL_RETENTION_TOKEN_DAYS", 7)  # after a link or code expired or was used
+    RETENTION_INBOUND_TEXT_DAYS = _env_int("EPANEL_RETENTION_INBOUND_TEXT_DAYS", 180)  # senders' numbers
+    RETENTION_OUTBOX_DAYS = _env_int("EPANEL_RETENTION_OUTBOX_DAYS", 180)  # message bodies and addresses
+    # Public respondents' e-mail addresses (for copies and confirmation), once the consultation has closed.
+    RETENTION_RESPONSE_EMAIL_DAYS = _env_int("EPANEL_RETENTION_RESPONSE_EMAIL_DAYS", 90)
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
     SECRET_KEY = _env("EPANEL_SECRET_KEY", "development-only-not-secret")
+    SESSION_COOKIE_NAME = "epanel_session"
     SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_NAME = "epanel_remember"
     REMEMBER_COOKIE_SECURE = False
     SEND_HSTS = False
     DEMO_TOOLS = True
@@ -169,7 +194,9 @@ class TestConfig(Config):
     SECRET_KEY = "test-only-not-secret"
     SQLALCHEMY_DATABASE_URI = "sqlite://"  # the test fixtures always set their own
     PUBLIC_URL = "http://localhost"
+    SESSION_COOKIE_NAME = "epanel_session"
     SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_NAME = "epanel_remember"
     REMEMBER_COOKIE_SECURE = False
     SEND_HSTS = False
     # Tests never reach a real provider: mail goes to a local SMTP server the

@@ -1,15 +1,26 @@
-"""Security headers and the per-request nonce that lets the page template's one inline script run."""
+"""Security headers, the per-request nonce that lets the page template's one inline script run, and
+the one exception to "never framed": embed pages, framed only by the origins allowed for them."""
 
 import secrets
 
 from flask import g
 
 
-def make_csp_nonce() -> None:
-    g.csp_nonce = secrets.token_urlsafe(16)
+def csp_nonce() -> str:
+    """This response's nonce, made on first use: a page rendered by an error handler that ran before
+    any request hook (a refused CSRF token, a rate limit) gets one too."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
 
 
-def content_security_policy(nonce: str) -> str:
+def allow_framing_by(origins: list[str]) -> None:
+    """Let this response be framed by exactly these origins (embed pages only). Every other
+    response keeps frame-ancestors 'none' and X-Frame-Options: DENY."""
+    g.frame_ancestors = list(origins)
+
+
+def content_security_policy(nonce: str, frame_ancestors: list[str] | None = None) -> str:
     return "; ".join(
         [
             "default-src 'self'",
@@ -21,16 +32,20 @@ def content_security_policy(nonce: str) -> str:
             "object-src 'none'",
             "base-uri 'self'",
             "form-action 'self'",
-            "frame-ancestors 'none'",
+            "frame-ancestors " + (" ".join(frame_ancestors) if frame_ancestors else "'none'"),
         ]
     )
 
 
 def add_security_headers(response, *, send_hsts: bool):
-    nonce = g.get("csp_nonce") or secrets.token_urlsafe(16)
-    response.headers["Content-Security-Policy"] = content_security_policy(nonce)
+    nonce = csp_nonce()
+    frame_ancestors = g.get("frame_ancestors")
+    response.headers["Content-Security-Policy"] = content_security_policy(nonce, frame_ancestors)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
+    if not frame_ancestors:
+        # X-Frame-Options cannot name origins (ALLOW-FROM is gone from browsers), so embed pages
+        # leave it out and rely on frame-ancestors, which every current browser enforces.
+        response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"

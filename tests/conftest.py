@@ -6,6 +6,7 @@ os.environ["EPANEL_ENV"] = "test"  # before epanel is imported
 
 import email
 import socket
+import threading
 import uuid
 from email import policy
 
@@ -17,6 +18,7 @@ from flask_migrate import upgrade
 
 from epanel import create_app
 from epanel.extensions import db
+from tests.browser.fixtures import browser, live_server, new_page, page, serve  # noqa: F401  (one Chromium for every package)
 
 REQUIRE_SERVICES = os.environ.get("EPANEL_REQUIRE_SERVICES") == "1"
 
@@ -187,6 +189,14 @@ class FreshContextClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
+@pytest.fixture(autouse=True)
+def no_sending_thread_outlives_its_test():
+    """Texts from one test must never be sent by a thread or sweeper left over from another."""
+    yield
+    left = [thread.name for thread in threading.enumerate() if thread.name in ("epanel-outbox", "epanel-sweeper")]
+    assert not left, f"threads still sending after the test ended: {left}"
+
+
 @pytest.fixture
 def make_app(_schema, database_url, smtp_server):
     """Build apps with setting overrides; their connections are closed afterwards."""
@@ -200,7 +210,10 @@ def make_app(_schema, database_url, smtp_server):
 
     yield make
     for app in made:
-        app.extensions["epanel_outbox_dispatcher"].shutdown()
+        # An outbox thread that outlived its test would go on sending from the shared test
+        # database with that test's settings: fail loudly rather than let it.
+        if not app.extensions["epanel_outbox_dispatcher"].shutdown(timeout=60):
+            pytest.fail("an outbox worker thread was still sending 60 s after its test ended")
         with app.app_context():
             db.engine.dispose()
 

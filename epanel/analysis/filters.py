@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 
 from epanel.extensions import db
+from epanel.panels.models import Group
 from epanel.respond.models import Response, ResponseChannel, ResponseStatus
 
 LONDON = ZoneInfo("Europe/London")
@@ -30,12 +31,13 @@ class ResponseFilter:
     date_to: date | None = None
     status: str = "complete"
     groups: str = "include"
+    via: str = ""  # a community group's name: responses reached through its tracked link
 
     @classmethod
     def from_args(cls, args) -> "ResponseFilter":
         """Read filters from request arguments, ignoring what does not parse rather than failing."""
         values = {}
-        for name in ("panel", "channel", "age_band", "gender", "ward", "parish", "school"):
+        for name in ("panel", "channel", "age_band", "gender", "ward", "parish", "school", "via"):
             values[name] = (args.get(name) or "").strip()[:160]
         if values["channel"] not in {channel.value for channel in ResponseChannel}:
             values["channel"] = ""
@@ -61,7 +63,8 @@ class ResponseFilter:
         """The filters in words, for page headings and export metadata."""
         words = [STATUSES[self.status]]
         for name, label in (("panel", "Panel"), ("channel", "Channel"), ("age_band", "Age band"), ("gender", "Gender"),
-                            ("ward", "Ward"), ("parish", "Parish"), ("school", "School")):
+                            ("ward", "Ward"), ("parish", "Parish"), ("school", "School"),
+                            ("via", "Reached through group")):
             if getattr(self, name):
                 value = getattr(self, name)
                 words.append(f"{label}: {ResponseChannel(value).label if name == 'channel' else value}")
@@ -92,6 +95,8 @@ class ResponseFilter:
         if self.panel:
             # panels holds slugs separated by ";": match a whole slug, not part of one.
             where.append((";" + func.coalesce(Response.panels, "") + ";").contains(f";{self.panel};", autoescape=True))
+        if self.via:
+            where.append(Response.referral_group_id.in_(select(Group.id).where(Group.name == self.via)))
         is_group = or_(Response.group_id.is_not(None), Response.channel == ResponseChannel.GROUP)
         if self.groups == "exclude":
             where.append(~is_group)
@@ -128,4 +133,7 @@ def find_filter_values(consultation_id: int) -> dict[str, list[str]]:
             if value:
                 found[name].add(value)
         found["panel"].update(slug for slug in (panels or "").split(";") if slug)
+    found["via"] = set(db.session.scalars(
+        select(Group.name).join(Response, Response.referral_group_id == Group.id)
+        .where(Response.consultation_id == consultation_id).distinct()))
     return {name: sorted(values) for name, values in found.items()}

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from epanel.accounts.access import roles_required
 from epanel.accounts.models import Role
-from epanel.analysis import charts, operations, queries
+from epanel.analysis import charts, operations, queries, representativeness
 from epanel.analysis.exports import EXPORT_FORMATS, export_filename, make_layout
 from epanel.analysis.filters import GROUPS, STATUSES, ResponseFilter, find_filter_values
 from epanel.analysis.weighting import DEFAULT_TRIM, compute_weighting, find_targets
@@ -50,6 +50,22 @@ def show_results(slug):
     results = queries.get_results(consultation, filters, weighting)
     return render_template("analysis/results.html", results=results, weighting=weighting,
                            **_page_context(consultation, filters))
+
+
+@bp.route("/representativeness")
+@roles_required(*OFFICERS)
+def show_representativeness(slug):
+    consultation = _consultation(slug)
+    filters = ResponseFilter.from_args(request.args)
+    return render_template(
+        "analysis/representativeness.html", comparisons=representativeness.compare_with_population(consultation, filters),
+        panel_rates=representativeness.rates_by_panel(consultation),
+        channel_rates=representativeness.rates_by_invitation_channel(consultation),
+        by_channel=representativeness.responses_by_channel(consultation),
+        by_group=representativeness.responses_by_group(consultation),
+        waiting=representativeness.non_respondents_by_segment(consultation),
+        segment_names=representativeness.SEGMENT_DIMENSIONS, not_recorded=representativeness.NOT_RECORDED,
+        can_remind=consultation.status.value == "open", **_page_context(consultation, filters))
 
 
 @bp.route("/results/charts/<int:question_id>.svg")

@@ -136,6 +136,29 @@ def _matching(rules: AudienceRules, today: date) -> list:
     return conditions
 
 
+SEGMENT_RULES = {"age_band": "age_bands", "gender": "genders", "ward": "wards"}
+SEGMENT_LABELS = {"age_band": "Age band", "gender": "Gender", "ward": "Ward"}
+
+
+def clean_segment(values) -> dict[str, str]:
+    """A segment, such as {"ward": "North"}, from request arguments: only age band, gender and ward."""
+    return {name: values.get(name).strip()[:80] for name in SEGMENT_RULES if (values.get(name) or "").strip()}
+
+
+def segment_clauses(segment: dict | None, today: date) -> list:
+    """WHERE conditions on Member for a segment: a reminder to one under-represented group uses them."""
+    if not segment:
+        return []
+    rules = AudienceRules(statuses=tuple(status.value for status in INVITABLE_STATUSES),
+                          **{SEGMENT_RULES[name]: (value,) for name, value in segment.items() if name in SEGMENT_RULES})
+    return _matching(rules, today)
+
+
+def describe_segment(segment: dict | None) -> str:
+    return "; ".join(f"{SEGMENT_LABELS[name]}: {value}" for name, value in (segment or {}).items()
+                     if name in SEGMENT_LABELS)
+
+
 def _born_in(band, today: date):
     earliest, latest = band.birth_dates(today)
     if earliest is None:

@@ -1,10 +1,11 @@
 """Officers send texts and e-mails for a consultation as campaigns; members open short links from texts."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from epanel.accounts.access import public, roles_required
 from epanel.accounts.models import Role
+from epanel.consultations import audience
 from epanel.consultations.audience_forms import ConfirmForm
 from epanel.consultations.forms import utc_to_london
 from epanel.consultations.invitations import PLACEHOLDERS, format_when
@@ -46,11 +47,12 @@ def list_campaigns(slug):
     )
 
 
-def _edit_page(consultation, form, kind, campaign=None):
+def _edit_page(consultation, form, kind, campaign=None, segment=""):
     return render_template(
         "messaging/campaigns/edit.html", consultation=consultation, form=form, kind=kind, campaign=campaign,
         placeholders=PLACEHOLDERS, needs_link=campaigns.needs_link(kind),
         description=campaigns.AUDIENCE_DESCRIPTIONS[kind],
+        segment=segment or audience.describe_segment(campaign.segment if campaign else None),
     )
 
 
@@ -59,15 +61,18 @@ def _edit_page(consultation, form, kind, campaign=None):
 def new_campaign(slug, kind):
     consultation = _consultation_or_404(slug)
     kind = KIND_URLS.get(kind) or abort(404)
+    # ?ward=North (or age_band, gender): a reminder to one group, from the representativeness page.
+    segment = audience.clean_segment(request.args) if kind is CampaignKind.REMINDER else {}
     form = CampaignForm(kind=kind, data={"channel": "sms", **campaigns.default_texts(consultation, kind)})
     if form.validate_on_submit():
         try:
-            campaign = campaigns.create_campaign(consultation, kind, actor=current_user, **form.settings())
+            campaign = campaigns.create_campaign(consultation, kind, actor=current_user, segment=segment,
+                                                 **form.settings())
         except campaigns.CampaignError as error:
             form.sms_body.errors.append(str(error))
         else:
             return redirect(url_for(".show_campaign", slug=slug, campaign_id=campaign.id))
-    return _edit_page(consultation, form, kind)
+    return _edit_page(consultation, form, kind, segment=audience.describe_segment(segment))
 
 
 @bp.route("/officer/consultations/<slug>/campaigns/<int:campaign_id>/edit", methods=["GET", "POST"])
@@ -113,7 +118,7 @@ def _campaign_page(consultation, campaign, schedule_form=None):
         counts=counts, cannot_send=cannot_send, form=schedule_form, when=format_when,
         automatic=campaigns.is_automatic(campaign), left_out=campaigns.left_out_list(campaign),
         state_labels=campaigns.STATE_LABELS, states=campaigns.COUNTED_STATES,
-        description=campaigns.AUDIENCE_DESCRIPTIONS[campaign.kind],
+        description=campaigns.AUDIENCE_DESCRIPTIONS[campaign.kind], segment=audience.describe_segment(campaign.segment),
         can_cancel=campaign.state in (CampaignState.SCHEDULED, CampaignState.SENDING)
         or (campaign.state is CampaignState.SENT and counts is not None and counts.held),
     )

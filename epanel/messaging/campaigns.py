@@ -292,7 +292,7 @@ def plan_campaign(campaign: Campaign, *, today: date | None = None) -> Plan:
     consultation = campaign.consultation
     plan = Plan()
     recipients, plan.left_out["invited_too_often"], plan.already_invited = _audience(
-        campaign.kind, consultation, today or date.today())
+        campaign.kind, consultation, today or date.today(), campaign.segment)
     numbers = [r.mobile for r in recipients if r.mobile]
     opted_out = set()
     failed = set()
@@ -312,7 +312,8 @@ def plan_campaign(campaign: Campaign, *, today: date | None = None) -> Plan:
     return plan
 
 
-def _audience(kind: CampaignKind, consultation: Consultation, today: date) -> tuple[list[Recipient], int, int]:
+def _audience(kind: CampaignKind, consultation: Consultation, today: date,
+              segment: dict | None = None) -> tuple[list[Recipient], int, int]:
     """(recipients, left out by the frequency rule, already invited) for a campaign of this kind."""
     if kind in (CampaignKind.INVITATION, CampaignKind.ALERT):
         if not audience.has_saved_audience(consultation):
@@ -334,7 +335,8 @@ def _audience(kind: CampaignKind, consultation: Consultation, today: date) -> tu
             waiting = waiting[:max(0, rules.sample_size - invited)]
         return waiting, too_often, len(recipients) - len([r for r in recipients if r.invitation_id is None])
     if kind is CampaignKind.REMINDER:
-        return _load_recipients(consultation, [_not_finished_clause(consultation)]), 0, 0
+        clauses = [_not_finished_clause(consultation), *audience.segment_clauses(segment, today)]
+        return _load_recipients(consultation, clauses), 0, 0
     responded = select(Response.member_id).where(Response.consultation_id == consultation.id,
                                                  Response.status == ResponseStatus.COMPLETE,
                                                  Response.member_id.is_not(None))
@@ -487,10 +489,14 @@ def _common_values(consultation: Consultation) -> dict[str, str]:
 
 def create_campaign(consultation: Consultation, kind: CampaignKind, channel: CampaignChannel, actor, *,
                     sms_body: str = "", email_subject: str = "", email_body: str = "",
-                    remind_after_days: int | None = None, reminder_limit: int | None = None) -> Campaign:
-    """Save a draft campaign for a consultation, refusing texts the chosen channel cannot send."""
+                    remind_after_days: int | None = None, reminder_limit: int | None = None,
+                    segment: dict | None = None) -> Campaign:
+    """Save a draft campaign for a consultation, refusing texts the chosen channel cannot send. Only a
+    reminder can be narrowed to a segment (one group of the invited members)."""
+    if segment and kind is not CampaignKind.REMINDER:
+        raise CampaignError("Only a reminder can go to one group of members")
     campaign = Campaign(consultation_id=consultation.id, kind=kind, channel=channel, state=CampaignState.DRAFT,
-                        created_by_id=getattr(actor, "id", None), left_out={})
+                        created_by_id=getattr(actor, "id", None), left_out={}, segment=segment or None)
     campaign.consultation = consultation
     _set_texts(campaign, sms_body, email_subject, email_body, remind_after_days, reminder_limit)
     db.session.add(campaign)

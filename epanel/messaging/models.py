@@ -183,6 +183,9 @@ class Campaign(db.Model):
     # Automatic reminders: this many days after each invitation, at most `reminder_limit` of them.
     remind_after_days: Mapped[int | None] = mapped_column(Integer)
     reminder_limit: Mapped[int | None] = mapped_column(Integer)
+    # Reminders to one group only, such as {"ward": "North"} (age band, gender, ward), chosen from
+    # the representativeness page; None for everyone the kind of campaign reaches.
+    segment: Mapped[dict | None] = mapped_column(JSON)
     # Members left out when the campaign was sent, by reason: {"opted_out": 3, "no_contact": 1, ...}
     left_out: Mapped[dict] = mapped_column(JSON, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

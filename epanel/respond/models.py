@@ -18,10 +18,12 @@ class ResponseChannel(enum.StrEnum):
     CLASS = "class"
     PAPER = "paper"
     GROUP = "group"
+    PARTNER = "partner"  # sent by a partner's own site or kiosk through the JSON API
 
     @property
     def label(self) -> str:
-        return {"web": "Web", "sms": "Text message", "class": "Class session", "paper": "Paper", "group": "Group"}[self.value]
+        return {"web": "Web", "sms": "Text message", "class": "Class session", "paper": "Paper", "group": "Group",
+                "partner": "Partner site"}[self.value]
 
 
 class ResponseStatus(enum.StrEnum):
@@ -51,6 +53,8 @@ class Response(db.Model):
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"), index=True)
     group_size: Mapped[int | None]
+    # The community group whose tracked link (?via=<tag>) brought a public respondent here.
+    referral_group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"), index=True)
     assisted: Mapped[bool] = mapped_column(default=False)  # a helper keyed it in with the person
     keyed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Snapshot of analysis attributes at submission.

@@ -65,6 +65,7 @@ class Respondent:
     keyed_by: object = None
     assisted: bool = False
     submission_id: str | None = None
+    referral_group_id: int | None = None  # the community group whose tracked link brought them
 
 
 def keep_loaded_objects_after_commit() -> None:
@@ -128,6 +129,7 @@ def _add_response(consultation: Consultation, respondent: Respondent, pages_done
         group_size=respondent.group.size if respondent.group else None,
         keyed_by_id=getattr(respondent.keyed_by, "id", None),
         assisted=respondent.assisted,
+        referral_group_id=respondent.referral_group_id,
         pages_done=pages_done,
     )
     db.session.add(response)

@@ -19,6 +19,7 @@ from epanel.consultations.queries import (
     list_themes,
 )
 from epanel.extensions import limiter
+from epanel.panels.outreach import get_group
 from epanel.panels.queries import age_bands, find_member_by_email, find_member_for_user, get_member
 from epanel.respond import operations
 from epanel.respond.forms import AboutRespondentForm, KioskForm, PaperStartForm, StartForm
@@ -51,6 +52,20 @@ def _set_state(slug: str, state: dict | None) -> None:
     else:
         states[slug] = state
     session[STATE_KEY] = states
+
+
+# session[REFERRAL_KEY][slug]: the id of the community group whose tracked link (?via=<tag>) was followed.
+REFERRAL_KEY = "respond_via"
+
+
+def _remember_referral(slug: str) -> None:
+    """A group's tracked link ends "?via=<name>-<group id>" (epanel/planning/groups.py makes it): remember
+    the group, so a public response started here records it. A tag naming no group is ignored."""
+    tag = request.args.get("via", "")[:100]
+    group_id = tag.rpartition("-")[2]
+    group = get_group(int(group_id)) if group_id.isdigit() and len(group_id) < 10 else None
+    if group is not None:
+        session[REFERRAL_KEY] = {**session.get(REFERRAL_KEY, {}), slug: group.id}
 
 
 # Without cron, consultations still open and close on time: the first request after a
@@ -101,7 +116,8 @@ def _respondent(consultation) -> operations.Respondent | None:
         return operations.Respondent(channel=ResponseChannel.GROUP, member=member, group=group,
                                      submission_id=state["submission_id"])
     if state.get("public") and consultation.for_public:
-        return operations.Respondent(submission_id=state["submission_id"], assisted=state.get("assisted", False))
+        return operations.Respondent(submission_id=state["submission_id"], assisted=state.get("assisted", False),
+                                     referral_group_id=state.get("referral_group_id"))
     return None
 
 
@@ -147,6 +163,7 @@ def hub():
 @public
 def show_consultation(slug):
     consultation = _consultation_or_404(slug)
+    _remember_referral(slug)
     state = _state(slug) or {}
     member = find_member_for_user(current_user) if current_user.is_authenticated else None
     return render_template("respond/consultation.html", consultation=consultation, state=state,
@@ -167,7 +184,8 @@ def start_public(slug):
     state = _state(slug) or {}
     if not state.get("public"):
         _set_state(slug, {"public": True, "submission_id": operations.new_submission_id(), "about": {},
-                          "assisted": _kiosk() is not None and form.assisted.data})
+                          "assisted": _kiosk() is not None and form.assisted.data,
+                          "referral_group_id": session.get(REFERRAL_KEY, {}).get(slug)})
     return redirect(url_for("respond.resume", slug=slug))
 
 

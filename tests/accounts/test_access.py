@@ -4,6 +4,7 @@ import pytest
 from flask import Blueprint
 
 from epanel.accounts.access import rule_for_endpoint
+from epanel.api.views import API_TOKEN
 from tests.factories import PASSWORD, create_user
 from tests.pages import get, path_of, sign_in
 
@@ -42,6 +43,9 @@ def test_anonymous_visitors_see_public_pages_and_are_sent_to_sign_in_for_the_res
         response = client.get(url)
         if rule.development_only:
             assert response.status_code == 404, url
+        elif rule is API_TOKEN:
+            # The JSON API answers a missing token with a 401 problem, never a sign-in page.
+            assert response.status_code == 401, url
         elif rule.allows_anonymous():
             # Public pages show, or (sign-up steps out of order) send people to another public page;
             # the second sign-in steps send anyone who has not given a password back to the first.

@@ -23,7 +23,7 @@ def sign_in_as(client, *roles):
     return user
 
 
-ANALYSIS_PAGES = ["results", "results/charts/{question}.svg", "crosstab", "exports", "exports/csv", "exports/sav"]
+ANALYSIS_PAGES = ["results", "representativeness", "results/charts/{question}.svg", "crosstab", "exports", "exports/csv", "exports/sav"]
 
 
 @pytest.mark.parametrize("role", ["member", "teacher", "councillor"])

@@ -1,92 +1,19 @@
-"""Browser fixtures: Debian's Chromium driven by Playwright, against a live test server.
+"""Browser tests: Debian's Chromium driven by Playwright, against a live test server.
 
 Test machines have no internet, so Chromium runs with background networking,
 component updates and sync switched off. Playwright gives every launch a fresh
-temporary profile directory.
+temporary profile directory. The fixtures are in tests/browser/fixtures.py (shared
+through tests/conftest.py); this file marks the tests here as browser tests.
 """
 
 import os
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-CHROMIUM = os.environ.get("EPANEL_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE_320 = {"width": 320, "height": 640}
+from tests.browser.settings import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE_320  # noqa: F401  (imported from here too)
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        reason = f"no Chromium at {CHROMIUM}: install Debian's chromium package to run browser tests"
-        if os.environ.get("EPANEL_REQUIRE_BROWSER") == "1":
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def serve():
-    """Start a real HTTP server for an app; returns its base URL."""
-    servers = []
-
-    def start(app) -> str:
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        base_url = f"http://127.0.0.1:{server.server_port}"
-        app.config["PUBLIC_URL"] = base_url
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        servers.append((server, thread))
-        return base_url
-
-    yield start
-    for server, thread in servers:
-        server.shutdown()
-        thread.join()
-        server.server_close()
-
-
-@pytest.fixture
-def live_server(app, serve):
-    return serve(app)
-
-
-@pytest.fixture
-def new_page(browser):
-    """Open a page in a fresh browser context (own cookies) at a given viewport."""
-    contexts = []
-
-    def open_page(viewport=DESKTOP, **options):
-        context = browser.new_context(viewport=viewport, **options)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
-def page(new_page):
-    return new_page()

@@ -4,8 +4,8 @@ import pytest
 from flask import abort
 
 from epanel.accounts.access import public
-from tests.browser.conftest import DESKTOP, PHONE_320
 from tests.browser.helpers import blocking_accessibility_problems, horizontal_overflow, sign_in_through_the_form
+from tests.browser.settings import DESKTOP, PHONE_320
 from tests.factories import create_member, create_panel, create_user
 
 VIEWPORTS = {"desktop": DESKTOP, "320px": PHONE_320}
@@ -137,3 +137,30 @@ def test_the_accessibility_check_catches_a_real_problem(page):
     problems = blocking_accessibility_problems(page)
 
     assert any(problem.startswith("image-alt (critical)") for problem in problems)
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_analysis_pages_have_no_serious_accessibility_problems(app, live_server, new_page, viewport):
+    from epanel.common.time import utcnow
+    from epanel.extensions import db
+    from epanel.panels.models import PopulationTarget, TargetDimension
+    from tests.analysis.data import build_consultation, respond
+    from tests.factories import create_invitation
+
+    consultation = build_consultation()
+    for gender, ward in [("Woman", "Abbey"), ("Man", "Abbey"), ("Woman", "Castle")]:
+        respond(consultation, {"Q1": "1", "Q2": ["1", "2"], "Q4": 7, "Q10": "1"}, gender=gender, ward=ward)
+    for category, share in (("Woman", 0.51), ("Man", 0.49)):
+        db.session.add(PopulationTarget(dimension=TargetDimension.GENDER, category=category, share=share, source="Census"))
+    invitation, _ = create_invitation(consultation, create_member([create_panel()], ward="Abbey"))
+    invitation.sent_at = utcnow()
+    db.session.commit()
+    create_user("officer@example.org", roles=["officer"])
+    page = new_page(VIEWPORTS[viewport])
+    sign_in_through_the_form(page, live_server, "officer@example.org")
+    base = f"/officer/consultations/{consultation.slug}"
+    for url in (f"{base}/results", f"{base}/results?weight=on", f"{base}/crosstab", f"{base}/representativeness",
+                f"{base}/exports"):
+        page.goto(live_server + url)
+        assert page.locator("h1").inner_text() in ("Results", "Crosstabs", "Who responded", "Exports"), url
+        _check(page, url)

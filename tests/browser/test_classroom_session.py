@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 
 from epanel.common.time import utcnow
 from epanel.consultations.forms import LONDON
-from tests.browser.conftest import DESKTOP
 from tests.browser.helpers import blocking_accessibility_problems, horizontal_overflow, sign_in_through_the_form
+from tests.browser.settings import DESKTOP
 from tests.classroom.helpers import create_class_consultation, create_teacher
 
 PHONE = {"width": 360, "height": 740}

@@ -3,8 +3,8 @@
 import pytest
 
 from epanel.consultations import operations
-from tests.browser.conftest import DESKTOP, PHONE_320
 from tests.browser.helpers import blocking_accessibility_problems, horizontal_overflow, sign_in_through_the_form
+from tests.browser.settings import DESKTOP, PHONE_320
 from tests.factories import create_user
 
 VIEWPORTS = {"desktop": DESKTOP, "320px": PHONE_320}

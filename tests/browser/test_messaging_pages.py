@@ -9,8 +9,8 @@ from epanel.common.time import utcnow
 from epanel.extensions import db
 from epanel.messaging import outbox
 from epanel.messaging.models import MessageState
-from tests.browser.conftest import DESKTOP, PHONE_320
 from tests.browser.helpers import blocking_accessibility_problems, horizontal_overflow, sign_in_through_the_form
+from tests.browser.settings import DESKTOP, PHONE_320
 from tests.factories import create_member, create_panel, create_user
 
 VIEWPORTS = {"desktop": DESKTOP, "320px": PHONE_320}

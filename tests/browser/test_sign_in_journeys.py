@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.browser.conftest import PHONE_320
 from tests.browser.helpers import sign_in_through_the_form
+from tests.browser.settings import PHONE_320
 from tests.factories import PASSWORD, create_user
 
 ROLE_HOMES = {

@@ -3,8 +3,8 @@
 import pyotp
 import pytest
 
-from tests.browser.conftest import PHONE_320
 from tests.browser.helpers import blocking_accessibility_problems, horizontal_overflow
+from tests.browser.settings import PHONE_320
 from tests.factories import PASSWORD, create_user, forget_used_codes
 
 

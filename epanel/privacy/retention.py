@@ -1,0 +1,192 @@
+"""Retention: personal data is removed once the council no longer needs it (issue 9, docs/retention.md).
+
+Each rule below finds what has outlived its EPANEL_RETENTION_* period and erases or anonymises it:
+
+- members who left, and sign-ups never confirmed: erased as a member asking to be deleted is
+  (privacy.operations.erase_member), so their answers stay as anonymous rows with the analysis
+  snapshot each response keeps;
+- expired and used sign-in, reset and sign-up links and codes: deleted;
+- texts received: the sender's number is removed (the text and what it was taken as stay), and
+  finished text conversations (which hold sign-up details in progress) are deleted;
+- outgoing e-mails and texts: body, subject and address are removed; the row stays for delivery
+  and spending figures;
+- public respondents' e-mail addresses and confirmation links, once the consultation has closed.
+
+SMS opt-outs are never removed: STOP is honoured for good. Audit events stay too.
+
+Every rule only selects rows not yet purged, so running it again (every minute from `flask epanel
+tick`) does nothing more. A dry run counts the same rows and changes nothing.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, or_
+
+from epanel.accounts.models import EmailToken
+from epanel.common.time import utcnow
+from epanel.consultations.models import Consultation, ConsultationStatus
+from epanel.extensions import db
+from epanel.messaging.models import InboundMessage, Message, MessageState, SmsConversation
+from epanel.panels.models import Member, MemberSource, MemberStatus, MemberToken
+from epanel.privacy.audit import record_audit_event
+from epanel.privacy.operations import erase_member
+from epanel.respond.models import Response
+
+log = logging.getLogger(__name__)
+
+REMOVED = "(removed)"  # stands in for an address or number in columns that cannot be empty
+ACTOR = "retention"  # how purges appear in the audit log
+SELF_SIGN_UPS = (MemberSource.SIGN_UP, MemberSource.SMS)
+NOT_YET_SENT = (MessageState.QUEUED, MessageState.SENDING)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One kind of personal data: the setting giving its period, how to count what is due, how to purge it."""
+
+    name: str  # as reported: "members who left"
+    setting: str
+    count: Callable[[datetime], int]
+    purge: Callable[[datetime], int]
+
+
+def _count(query) -> int:
+    return db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
+
+
+# --- members -------------------------------------------------------------------------------------
+
+
+def _left_members(cutoff):
+    # The last change to a member who left is normally their leaving; a later change by an officer
+    # restarts the clock, which errs on the side of keeping.
+    return db.select(Member.id).where(Member.status == MemberStatus.LEFT, Member.updated_at < cutoff)
+
+
+def _unconfirmed_sign_ups(cutoff):
+    return db.select(Member.id).where(Member.status == MemberStatus.PENDING, Member.confirmed_at.is_(None),
+                                      Member.source.in_(SELF_SIGN_UPS), Member.created_at < cutoff)
+
+
+def _erase_all(query) -> int:
+    erased = 0
+    for member_id in list(db.session.scalars(query)):
+        member = db.session.get(Member, member_id)
+        if member is not None:
+            erase_member(member, ACTOR)  # audited per member, committed per member
+            erased += 1
+    return erased
+
+
+# --- links and codes -----------------------------------------------------------------------------
+
+
+def _spent(model, cutoff):
+    return or_(model.used_at < cutoff, and_(model.expires_at.is_not(None), model.expires_at < cutoff))
+
+
+def _count_tokens(cutoff) -> int:
+    return (_count(db.select(EmailToken.id).where(_spent(EmailToken, cutoff)))
+            + _count(db.select(MemberToken.id).where(_spent(MemberToken, cutoff))))
+
+
+def _purge_tokens(cutoff) -> int:
+    deleted = db.session.execute(db.delete(EmailToken).where(_spent(EmailToken, cutoff))).rowcount
+    deleted += db.session.execute(db.delete(MemberToken).where(_spent(MemberToken, cutoff))).rowcount
+    return deleted
+
+
+# --- texts received ------------------------------------------------------------------------------
+
+
+def _old_inbound(cutoff):
+    return db.select(InboundMessage.id).where(InboundMessage.received_at < cutoff, InboundMessage.from_number != REMOVED)
+
+
+def _old_conversations(cutoff):
+    return db.select(SmsConversation.id).where(SmsConversation.updated_at < cutoff)
+
+
+def _count_inbound(cutoff) -> int:
+    return _count(_old_inbound(cutoff)) + _count(_old_conversations(cutoff))
+
+
+def _purge_inbound(cutoff) -> int:
+    changed = db.session.execute(
+        db.update(InboundMessage).where(InboundMessage.id.in_(_old_inbound(cutoff)))
+        .values(from_number=REMOVED).execution_options(synchronize_session=False)).rowcount
+    changed += db.session.execute(
+        db.delete(SmsConversation).where(SmsConversation.id.in_(_old_conversations(cutoff)))
+        .execution_options(synchronize_session=False)).rowcount
+    return changed
+
+
+# --- the outbox ----------------------------------------------------------------------------------
+
+
+def _old_messages(cutoff):
+    return db.select(Message.id).where(Message.queued_at < cutoff, Message.state.not_in(NOT_YET_SENT),
+                                       Message.to_address != REMOVED)
+
+
+def _purge_messages(cutoff) -> int:
+    return db.session.execute(
+        db.update(Message).where(Message.id.in_(_old_messages(cutoff)))
+        .values(to_address=REMOVED, body=REMOVED, subject=None).execution_options(synchronize_session=False)).rowcount
+
+
+# --- public respondents' e-mail addresses --------------------------------------------------------
+
+
+def _old_response_emails(cutoff):
+    closed = db.select(Consultation.id).where(Consultation.status.in_(
+        (ConsultationStatus.CLOSED, ConsultationStatus.PUBLISHED)))
+    return db.select(Response.id).where(
+        Response.consultation_id.in_(closed), Response.started_at < cutoff,
+        or_(Response.contact_email.is_not(None), Response.confirmation_hash.is_not(None)))
+
+
+def _purge_response_emails(cutoff) -> int:
+    return db.session.execute(
+        db.update(Response).where(Response.id.in_(_old_response_emails(cutoff)))
+        .values(contact_email=None, confirmation_hash=None).execution_options(synchronize_session=False)).rowcount
+
+
+RULES = (
+    Rule("members who left", "RETENTION_LEFT_MEMBER_DAYS",
+         lambda cutoff: _count(_left_members(cutoff)), lambda cutoff: _erase_all(_left_members(cutoff))),
+    Rule("unconfirmed sign-ups", "RETENTION_UNCONFIRMED_SIGN_UP_DAYS",
+         lambda cutoff: _count(_unconfirmed_sign_ups(cutoff)), lambda cutoff: _erase_all(_unconfirmed_sign_ups(cutoff))),
+    Rule("expired links and codes", "RETENTION_TOKEN_DAYS", _count_tokens, _purge_tokens),
+    Rule("texts received", "RETENTION_INBOUND_TEXT_DAYS", _count_inbound, _purge_inbound),
+    Rule("messages sent", "RETENTION_OUTBOX_DAYS", lambda cutoff: _count(_old_messages(cutoff)), _purge_messages),
+    Rule("respondents' email addresses", "RETENTION_RESPONSE_EMAIL_DAYS",
+         lambda cutoff: _count(_old_response_emails(cutoff)), _purge_response_emails),
+)
+
+
+def purge_personal_data(*, dry_run: bool = False, now: datetime | None = None) -> dict[str, int]:
+    """Erase or anonymise personal data past its retention period; {what: how many}. A dry run only counts.
+
+    Idempotent: what was purged is not selected again. Anything purged is recorded in the audit log."""
+    now = now or utcnow()
+    done = {}
+    for rule in RULES:
+        days = current_app.config[rule.setting]
+        if not days or days <= 0:
+            continue  # 0: this kind is kept
+        cutoff = now - timedelta(days=days)
+        done[rule.name] = rule.count(cutoff) if dry_run else rule.purge(cutoff)
+    if dry_run:
+        db.session.rollback()  # nothing was written; end the read transaction all the same
+        return done
+    purged = {name: count for name, count in done.items() if count}
+    if purged:
+        record_audit_event(ACTOR, "retention.purged", "personal_data", None, **purged)
+        log.info("retention: purged %s", ", ".join(f"{count} {name}" for name, count in purged.items()))
+    db.session.commit()
+    return done
