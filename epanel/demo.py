@@ -20,6 +20,7 @@ from epanel.panels.operations import add_members, create_panel, record_consents,
 from epanel.panels.outreach import load_demo_groups_targets_and_recruitment
 from epanel.panels.profile import CARING_ANSWERS, DISABILITY_ANSWERS, ETHNIC_GROUPS
 from epanel.panels.queries import get_panel_by_slug
+from epanel.planning.demo import load_demo_planning
 from epanel.privacy.models import ConsentChannel
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ DEMO_USERS = [
     ("admin@avonmere.example", "Alex Morgan", ["admin"]),
     ("officer@avonmere.example", "Priya Shah", ["officer"]),
     ("teacher@avonmere.example", "Tom Reilly", ["teacher"]),
-    ("councillor@avonmere.example", "Cllr Janet Hughes", ["councillor"]),
+    ("councillor@avonmere.example", "Janet Hughes", ["councillor"]),
     ("member@avonmere.example", "Sam Okafor", ["member"]),
 ]
 
@@ -162,5 +163,6 @@ def load_demo(member_count: int = 300, seed: int = 2026) -> bool:
     db.session.commit()
     load_demo_consultations(rng, [member for member, _panels in rows], accounts["officer@avonmere.example"], sam)
     load_demo_classroom(rng, accounts["officer@avonmere.example"])
+    load_demo_planning(accounts["officer@avonmere.example"], accounts["councillor@avonmere.example"])
     log.info("demo council loaded with %d members", len(rows))
     return True

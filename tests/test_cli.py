@@ -56,6 +56,15 @@ def test_demo_loads_once_and_prints_the_logins(runner):
     assert slugs == {"citizens", "youth", "community-groups"}
     for role in ("admin", "officer", "teacher", "councillor", "member"):
         assert authenticate(f"{role}@avonmere.example", "demo-password-2026") is not None
+    # The loop is closed in the demo: the budget survey's outcome is published and the plan cites it.
+    from epanel.consultations.queries import get_consultation_by_slug
+    from epanel.extensions import db
+    from epanel.planning.models import Outcome, PlanEvidence
+
+    budget = get_consultation_by_slug("budget-priorities-2026-27")
+    assert budget.status.value == "published"
+    assert db.session.scalar(db.select(Outcome.published_at).where(Outcome.consultation_id == budget.id)) is not None
+    assert db.session.scalar(db.select(db.func.count()).select_from(PlanEvidence)) == 2
 
 
 def test_tick_opens_and_closes_consultations_that_are_due(runner):
