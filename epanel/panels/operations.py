@@ -261,6 +261,9 @@ def record_member_view(member: Member, actor) -> None:
 def record_member_list_view(actor, filters, shown: int) -> None:
     """Note that an officer listed members, with the filters used."""
     record_audit_event(actor, "members.listed", "member", None, filters=filters.as_query_args(), shown=shown)
+    # The page goes on to show the members it has loaded: keep them through this commit rather
+    # than reload each one (and its panels) as the template reads it.
+    db.session().expire_on_commit = False
     db.session.commit()
 
 
