@@ -776,13 +776,14 @@ def report(backend, machine, in_process, render, answering, references, wrk_rps,
                 f"(machine {used['machine'] / used['machine_total'] * 100:3.0f} % busy)")
     print(f"  server CPU of one response = {per_unit['answering'] / per_unit['reference (bare)']:.0f} bare reference "
           f"requests = {per_unit['answering'] / per_unit['reference (in app)']:.0f} in-app reference requests")
+    return {"responses_per_second": rps, "p95_ms": percentile(values, 95) * 1000, "reference_per_second": bare}
 
 
 # --- the benchmark -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_answering_a_20_question_survey_through_the_web_pages(backend, fresh_database, tmp_path):
+def test_answering_a_20_question_survey_through_the_web_pages(backend, fresh_database, tmp_path, record_figure):
     database_url = fresh_database(backend)
     spare = IN_PROCESS_RESPONSES + 1
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": False})
@@ -822,7 +823,14 @@ def test_answering_a_20_question_survey_through_the_web_pages(backend, fresh_dat
     for line in errors[:5]:
         print("  server log:", line)
     assert answering["completed"], "no respondent completed"
-    report(backend, machine, in_process, render, answering, references, wrk_rps, cpu)
+    figures = report(backend, machine, in_process, render, answering, references, wrk_rps, cpu)
+    rps, bare = figures["responses_per_second"], figures["reference_per_second"]
+    record_figure("completed responses through the web pages", backend, rps, "/s", reference=bare,
+                  reference_unit="/s (bare reference)", goal=">= 60/s", met=rps >= 60)
+    record_figure("answering page time, p95", backend, figures["p95_ms"], "ms", goal="< 150 ms",
+                  met=figures["p95_ms"] < 150)
+    record_figure("reference requests per completed response", backend, bare / rps if rps else None, "",
+                  goal="<= 50", met=bool(rps) and bare / rps <= 50)
     assert not failures, f"{len(failures)} respondents failed"
     for label, run in references.items():
         assert not run["failures"], f"{len(run['failures'])} {label} requests failed"

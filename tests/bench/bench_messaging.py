@@ -74,7 +74,7 @@ def reference_sends(server: TwilioServer, count: int) -> float:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_dispatch_10000_texts_with_one_worker(fresh_database, twilio_server, backend):
+def test_dispatch_10000_texts_with_one_worker(fresh_database, twilio_server, backend, record_figure):
     app = migrated_app(fresh_database(backend), **twilio_settings(twilio_server, OUTBOX_MODE="manual",
                                                                   SMS_RATE_PER_SECOND=0))
     with app.app_context():
@@ -90,11 +90,13 @@ def test_dispatch_10000_texts_with_one_worker(fresh_database, twilio_server, bac
     print(f"\n[{backend}] dispatch {TEXTS:,} texts, one worker, uncapped: {elapsed:.2f} s = {rate:,.0f}/s "
           f"(goal >= 300/s); reference: gateway alone {reference:.2f} s = {TEXTS / reference:,.0f}/s; "
           f"ratio {elapsed / reference:.2f}")
+    record_figure("texts dispatched, one worker", backend, rate, "/s", reference=TEXTS / reference,
+                  reference_unit="/s (gateway alone)", goal=">= 300/s", met=rate >= 300)
     assert report.sent == TEXTS
     assert received == TEXTS
 
 
-def test_dispatch_honours_the_rate_cap(fresh_database, twilio_server):
+def test_dispatch_honours_the_rate_cap(fresh_database, twilio_server, record_figure):
     app = migrated_app(fresh_database("sqlite"), **twilio_settings(twilio_server, OUTBOX_MODE="manual",
                                                                    SMS_RATE_PER_SECOND=CAP))
     with app.app_context():
@@ -107,6 +109,8 @@ def test_dispatch_honours_the_rate_cap(fresh_database, twilio_server):
     rate = (CAPPED_TEXTS - 1) / elapsed  # n sends take n - 1 gaps
     print(f"\n[sqlite] dispatch {CAPPED_TEXTS:,} texts capped at {CAP:.0f}/s: {elapsed:.2f} s = {rate:.1f}/s, "
           f"{(rate / CAP - 1) * 100:+.2f} % from the cap (goal within 5 %)")
+    record_figure("texts dispatched, capped", "sqlite", rate, "/s", reference=CAP, reference_unit="/s (the cap)",
+                  goal="within 5 % of the cap", met=abs(rate / CAP - 1) <= 0.05)
     assert report.sent == CAPPED_TEXTS
 
 
@@ -210,7 +214,7 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_inbound_webhook_under_gunicorn(fresh_database, tmp_path, backend):
+def test_inbound_webhook_under_gunicorn(fresh_database, tmp_path, backend, record_figure):
     database_url = fresh_database(backend)
     public_url = "http://127.0.0.1"  # what Twilio would see; the signature is made over it
     migrated_app(database_url).extensions["epanel_outbox_dispatcher"].shutdown()
@@ -243,5 +247,9 @@ def test_inbound_webhook_under_gunicorn(fresh_database, tmp_path, backend):
           f"WSGI app {reference:.2f} s = {INBOUND_REQUESTS / reference:,.0f}/s; ratio {elapsed / reference:.2f}; "
           f"server CPU {cpu_per_request * 1000:.2f} ms a request, so two quiet cores carry about "
           f"{2 / cpu_per_request:,.0f}/s; load average {os.getloadavg()[0]:.1f}; statuses {statuses}")
+    record_figure("inbound webhook under gunicorn", backend, rate, "requests/s",
+                  reference=INBOUND_REQUESTS / reference, reference_unit="/s (trivial WSGI app)", goal=">= 300/s",
+                  met=rate >= 300)
+    record_figure("inbound webhook, server CPU", backend, cpu_per_request * 1000, "ms a request")
     assert statuses == {200: INBOUND_REQUESTS}  # the warm-up's texts are other MessageSids
     assert reference_statuses == {200: INBOUND_REQUESTS}
