@@ -24,6 +24,7 @@ def create_app(config=None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_request_hooks(app)
+    _register_tick_steps(app)
 
     from epanel.errors import register_error_handlers
 
@@ -167,6 +168,17 @@ def _register_blueprints(app: Flask) -> None:
                       planning_groups_bp, api_bp, api_embeds_bp):
         app.register_blueprint(blueprint)
     register_template_globals(app)
+
+
+def _register_tick_steps(app: Flask) -> None:
+    """Work of the domains above messaging that every tick (cron or the worker thread) runs."""
+    from epanel.messaging.worker import add_tick_step
+    from epanel.planning import digests
+    from epanel.privacy import retention
+
+    # Looked up at call time, so a test can replace them. Digests go before the tick's sweep sends them.
+    add_tick_step(app, "digests queued", lambda: digests.queue_due_digests())
+    add_tick_step(app, "personal data purged", lambda: sum(retention.purge_personal_data().values()))
 
 
 def _register_request_hooks(app: Flask) -> None:

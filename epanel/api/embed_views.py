@@ -5,8 +5,6 @@ token in the URL instead of the session cookie, which a third-party iframe does 
 (see epanel/api/embeds.py for why, and docs/embeds.md).
 """
 
-import time
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -18,7 +16,6 @@ from epanel.api import embeds
 from epanel.api.embed_forms import EmbedAboutForm, OriginForm, RemoveOriginForm
 from epanel.common.links import external_url
 from epanel.consultations.models import ConsultationStatus
-from epanel.consultations.operations import open_and_close_due
 from epanel.consultations.queries import (
     PUBLIC_STATUSES,
     get_consultation_for_answering,
@@ -28,23 +25,11 @@ from epanel.extensions import csrf, limiter
 from epanel.panels.queries import age_bands
 from epanel.respond import operations
 from epanel.respond.models import ResponseStatus
+from epanel.respond.views import keep_lifecycle_on_time
 from epanel.security import allow_framing_by
 
 bp = Blueprint("api_embeds", __name__)
 OFFICERS = (Role.OFFICER, Role.ADMIN)
-
-# As on the main answering pages: without cron, consultations still open and close on time.
-LIFECYCLE_CHECK_SECONDS = 30
-_last_lifecycle_check = 0.0
-
-
-def _keep_lifecycle_on_time() -> None:
-    global _last_lifecycle_check
-    now = time.monotonic()
-    if now - _last_lifecycle_check >= LIFECYCLE_CHECK_SECONDS:
-        _last_lifecycle_check = now
-        open_and_close_due()
-
 
 def _embeddable_or_404(consultation):
     """The consultation, if the public may see it and some website may embed it; its pages may then be
@@ -72,7 +57,7 @@ def _answering(slug, token):
         _check_form_token(place[1] if place else None)
     operations.keep_loaded_objects_after_commit()
     operations.read_without_transaction()
-    _keep_lifecycle_on_time()
+    keep_lifecycle_on_time()  # as on the main answering pages: on time even without cron
     consultation = _embeddable_or_404(get_consultation_for_answering(slug))
     if place is None or place[0] != consultation.id or not embeds.can_answer_in_embed(consultation):
         abort(404)
@@ -90,7 +75,7 @@ def _asks_about(consultation) -> bool:
 @bp.route("/embed/consultations/<slug>")
 @public
 def show_embed(slug):
-    _keep_lifecycle_on_time()
+    keep_lifecycle_on_time()  # as on the main answering pages: on time even without cron
     consultation = _embeddable_or_404(get_consultation_for_answering(slug))
     answerable = consultation.is_open and embeds.can_answer_in_embed(consultation)
     token = None

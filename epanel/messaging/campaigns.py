@@ -634,6 +634,7 @@ class SendReport:
     held_for_quiet_hours: int = 0
     left_out: int = 0
     already_invited: int = 0
+    already_had_results: int = 0  # results campaigns: sent the results already (an earlier campaign or the outcome)
     stopped: bool = False  # cancelled part way
 
     @property
@@ -643,6 +644,8 @@ class SendReport:
             parts.append(f"{_count(self.held_for_quiet_hours, 'text')} held until quiet hours end")
         if self.left_out:
             parts.append(f"{_count(self.left_out, 'member')} left out")
+        if self.already_had_results:
+            parts.append(f"{_count(self.already_had_results, 'member')} already had the results")
         return ", ".join(parts) + "."
 
 
@@ -745,6 +748,11 @@ def _queue(campaign: Campaign, deliveries: list[tuple[Recipient, MessageChannel]
             report.stopped = True
             break
         done = _members_with_messages(texts.campaign_id, [r.member_id for r, _ in batch])
+        if texts.kind is CampaignKind.RESULTS:
+            # Results go to each respondent once, whichever results campaign (or published outcome) sent them.
+            had_results = _members_with_results(texts, [r.member_id for r, _ in batch]) - done
+            report.already_had_results += len(had_results)
+            done |= had_results
         todo = [(r, channel) for r, channel in batch if r.member_id not in done]
         tokens = {} if texts.kind is CampaignKind.RESULTS else _known_tokens(texts.consultation_id,
                                                                               [r for r, _ in todo])
@@ -768,6 +776,18 @@ def _members_with_messages(campaign_id: int, member_ids: list[int]) -> set[int]:
         return set()
     return set(db.session.scalars(
         select(Message.member_id).where(Message.campaign_id == campaign_id, Message.member_id.in_(member_ids))
+    ))
+
+
+def _members_with_results(texts: _Texts, member_ids: list[int]) -> set[int]:
+    """Members another results campaign for this consultation has sent, or is sending, a message."""
+    if not member_ids:
+        return set()
+    return set(db.session.scalars(
+        select(Message.member_id).join(Campaign, Campaign.id == Message.campaign_id)
+        .where(Campaign.consultation_id == texts.consultation_id, Campaign.kind == CampaignKind.RESULTS,
+               Campaign.id != texts.campaign_id, Message.member_id.in_(member_ids),
+               Message.state.not_in([MessageState.CANCELLED, MessageState.FAILED]))
     ))
 
 

@@ -10,8 +10,9 @@ import logging
 import threading
 import time
 
-from flask import Flask
+from flask import Flask, current_app
 
+from epanel.extensions import db
 from epanel.messaging.outbox import DeliveryReport, deliver, deliver_due, reconcile_stale
 
 log = logging.getLogger(__name__)
@@ -48,14 +49,31 @@ def sweep() -> DeliveryReport:
     return report
 
 
-def run_tick() -> dict[str, int]:
-    """Everything that is due now; safe to run every minute from cron, and twice at once."""
+TICK_STEPS = "epanel_tick_steps"
+
+
+def add_tick_step(app: Flask, what: str, step) -> None:
+    """Let a domain above messaging (digests, retention) add its minute's work to every tick: the
+    cron `tick` and the in-process worker thread alike. `step()` returns how many things it did."""
+    app.extensions.setdefault(TICK_STEPS, []).append((what, step))
+
+
+def run_tick() -> dict[str, int | None]:
+    """Everything that is due now; safe to run every minute from cron, and twice at once. A step
+    that fails is logged and counted as None; the rest of the tick still runs."""
     from epanel.consultations.operations import open_and_close_due
     from epanel.messaging.campaigns import run_due_campaigns
 
     opened, closed = open_and_close_due()
-    done = {"consultations opened": opened, "consultations closed": closed}
+    done: dict[str, int | None] = {"consultations opened": opened, "consultations closed": closed}
     done.update(run_due_campaigns())
+    for what, step in current_app.extensions.get(TICK_STEPS, []):
+        try:
+            done[what] = step()
+        except Exception:
+            db.session.rollback()
+            log.exception("tick: %s failed; the rest of the tick goes on", what)
+            done[what] = None
     report = sweep()
     done["messages sent"] = report.sent
     done["messages failed"] = report.failed

@@ -2,7 +2,7 @@
 under MIN_PUBLIC_BASE, as everything shown outside the officers' console), comments, suggestions."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
@@ -10,9 +10,11 @@ from epanel.accounts.models import Role, RoleGrant, User
 from epanel.analysis.filters import ResponseFilter
 from epanel.analysis.queries import get_results
 from epanel.analysis.suppression import PublicShare, public_shares, publishable
+from epanel.common.time import utcnow
+from epanel.consultations.audience import INVITABLE_STATUSES
 from epanel.consultations.models import Consultation, ConsultationStatus, Invitation
 from epanel.extensions import db
-from epanel.panels.models import Group, GroupContact, Member, MemberStatus
+from epanel.panels.models import Group, GroupContact, Member
 from epanel.panels.queries import distinct_values, list_wards
 from epanel.planning.models import (
     CouncillorComment,
@@ -32,6 +34,8 @@ COMMENTABLE_STATUSES = (ConsultationStatus.CLOSED, ConsultationStatus.PUBLISHED)
 # A group contact who has never chosen gets the group digest monthly: passing consultations on is
 # what a contact point is for. Councillors get nothing until they choose.
 DEFAULT_GROUP_FREQUENCY = DigestFrequency.MONTHLY
+# How far back a councillor's ward page goes.
+WARD_PAGE_YEARS = 2
 
 
 # --- councillors and wards ---------------------------------------------------------------------
@@ -109,25 +113,47 @@ class WardFigures:
 def ward_figures(consultation: Consultation, ward: str) -> WardFigures:
     """Complete responses from the ward and, for invited members, the response rate; all withheld
     when fewer than MIN_PUBLIC_BASE people in the ward responded."""
-    complete = (Response.consultation_id == consultation.id, Response.status == ResponseStatus.COMPLETE,
-                Response.ward == ward)
-    responses = db.session.scalar(select(func.count()).select_from(Response).where(*complete)) or 0
-    if not publishable(responses):
-        return WardFigures(consultation, ward, None, None, None)
-    invited = db.session.scalar(
-        select(func.count()).select_from(Invitation).join(Member, Member.id == Invitation.member_id)
-        .where(Invitation.consultation_id == consultation.id, Member.ward == ward)) or 0
-    invited_responses = db.session.scalar(
-        select(func.count()).select_from(Response).where(*complete, Response.invitation_id.is_not(None))) or 0
-    rate = 100.0 * invited_responses / invited if invited else None
-    return WardFigures(consultation, ward, responses, invited or None, rate)
+    return ward_figures_for([consultation], ward)[0]
 
 
-def consultations_for_wards() -> list[Consultation]:
-    """Consultations a councillor may follow: open, closed or with results published, newest first."""
+def ward_figures_for(consultations: list[Consultation], ward: str) -> list[WardFigures]:
+    """ward_figures for each consultation, in three grouped queries however many there are."""
+    ids = [consultation.id for consultation in consultations]
+    if not ids:
+        return []
+    complete = (Response.consultation_id.in_(ids), Response.status == ResponseStatus.COMPLETE, Response.ward == ward)
+    responses = dict(db.session.execute(
+        select(Response.consultation_id, func.count()).where(*complete).group_by(Response.consultation_id)).all())
+    shown = [consultation_id for consultation_id in ids if publishable(responses.get(consultation_id, 0))]
+    invited, invited_responses = {}, {}
+    if shown:
+        invited = dict(db.session.execute(
+            select(Invitation.consultation_id, func.count()).join(Member, Member.id == Invitation.member_id)
+            .where(Invitation.consultation_id.in_(shown), Member.ward == ward)
+            .group_by(Invitation.consultation_id)).all())
+        invited_responses = dict(db.session.execute(
+            select(Response.consultation_id, func.count())
+            .where(*complete, Response.consultation_id.in_(shown), Response.invitation_id.is_not(None))
+            .group_by(Response.consultation_id)).all())
+    figures = []
+    for consultation in consultations:
+        count = responses.get(consultation.id, 0)
+        if not publishable(count):
+            figures.append(WardFigures(consultation, ward, None, None, None))
+            continue
+        invited_count = invited.get(consultation.id, 0)
+        rate = 100.0 * invited_responses.get(consultation.id, 0) / invited_count if invited_count else None
+        figures.append(WardFigures(consultation, ward, count, invited_count or None, rate))
+    return figures
+
+
+def consultations_for_wards(now: datetime | None = None) -> list[Consultation]:
+    """Consultations a councillor may follow: open, closed or with results published, opened in the
+    last WARD_PAGE_YEARS years, newest first (older ones stay in the officers' console)."""
+    cutoff = (now or utcnow()) - timedelta(days=365 * WARD_PAGE_YEARS)
     return list(db.session.scalars(
-        select(Consultation).where(Consultation.status.in_(VISIBLE_STATUSES))
-        .order_by(Consultation.opens_at.desc().nulls_last(), Consultation.id.desc())))
+        select(Consultation).where(Consultation.status.in_(VISIBLE_STATUSES), Consultation.opens_at >= cutoff)
+        .order_by(Consultation.opens_at.desc(), Consultation.id.desc())))
 
 
 def get_visible_consultation(slug: str) -> Consultation | None:
@@ -222,9 +248,11 @@ def councillor_digest_recipients() -> list[tuple[User, DigestFrequency]]:
 
 
 def group_digest_recipients() -> list[tuple[Member, DigestFrequency]]:
-    """Group contact points who have not left, with an e-mail address, whose schedule (or the default) is not off."""
+    """Group contact points who can be invited (not paused or left) and agreed to e-mail, with an address,
+    whose schedule (or the default) is not off."""
     members = db.session.scalars(
-        select(Member).where(Member.email.is_not(None), Member.status != MemberStatus.LEFT,
+        select(Member).where(Member.email.is_not(None), Member.email != "", Member.contact_by_email.is_(True),
+                             Member.status.in_(INVITABLE_STATUSES),
                              select(GroupContact.member_id).where(GroupContact.member_id == Member.id).exists())
         .order_by(Member.id))
     chosen = dict(db.session.execute(select(DigestPreference.member_id, DigestPreference.frequency)

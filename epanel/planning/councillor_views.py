@@ -65,7 +65,7 @@ def save_digest():
 @councillors_only
 def show_ward(ward):
     ward = _own_ward_or_403(ward)
-    figures = [queries.ward_figures(consultation, ward) for consultation in queries.consultations_for_wards()]
+    figures = queries.ward_figures_for(queries.consultations_for_wards(), ward)
     return render_template("planning/councillor_ward.html", ward=ward, figures=figures, min_base=MIN_PUBLIC_BASE)
 
 

@@ -1,9 +1,10 @@
 """Digests by e-mail: a councillor's ward digest and a group contact's digest of consultations to pass on.
 
 `queue_due_digests` runs from `flask epanel tick`. Each person gets at most one digest per period
-(an ISO week, or a calendar month in UK time): the Digest row for (person, period) is inserted
-before the e-mail is queued, in the same transaction, and a unique constraint refuses a second
-one, so a tick every minute, or two ticks at once, still send one.
+(an ISO week, or a calendar month in UK time): the Digest row for (person, period) and its
+e-mail are written in one transaction, and a unique constraint refuses a second row, so a tick
+every minute, or two ticks at once, still send one, and a digest is never marked sent unless its
+e-mail is in the outbox. One person's failing digest is logged and rolled back; the others still go.
 """
 
 import logging
@@ -77,8 +78,9 @@ def councillor_digest(councillor: User, since: datetime, now: datetime) -> Counc
     """What a councillor's digest says: consultations opened since `since`, take-up in their wards
     (withheld under MIN_PUBLIC_BASE) for open and recently closed ones, and outcomes published since."""
     wards = queries.wards_of(councillor)
-    figures = [queries.ward_figures(consultation, ward)
-               for consultation in queries.consultations_to_follow(since) for ward in wards]
+    following = queries.consultations_to_follow(since)
+    by_ward = {ward: queries.ward_figures_for(following, ward) for ward in wards}
+    figures = [by_ward[ward][index] for index in range(len(following)) for ward in wards]
     return CouncillorDigest(councillor, wards, since, queries.consultations_opened_since(since, now), figures,
                             queries.outcomes_published_since(since))
 
@@ -120,13 +122,26 @@ def queue_due_digests(now: datetime | None = None) -> int:
     """Queue every digest due now and not yet sent this period; returns how many were queued."""
     now = now or utcnow()
     queued = 0
-    for councillor, frequency in queries.councillor_digest_recipients():
-        queued += _queue_councillor_digest(councillor, frequency, now)
-    for member, frequency in queries.group_digest_recipients():
-        queued += _queue_group_digest(member, frequency, now)
+    # Plain ids: a rollback after one person's failure expires every loaded object.
+    councillors = [(user.id, frequency) for user, frequency in queries.councillor_digest_recipients()]
+    members = [(member.id, frequency) for member, frequency in queries.group_digest_recipients()]
+    for user_id, frequency in councillors:
+        queued += _each(_queue_councillor_digest, User, user_id, frequency, now)
+    for member_id, frequency in members:
+        queued += _each(_queue_group_digest, Member, member_id, frequency, now)
     if queued:
         log.info("%d digests queued", queued)
     return queued
+
+
+def _each(queue, model, owner_id: int, frequency: DigestFrequency, now: datetime) -> bool:
+    """Queue one person's digest; a failure is logged and rolled back so the next person's still goes."""
+    try:
+        return queue(db.session.get(model, owner_id), frequency, now)
+    except Exception:
+        db.session.rollback()
+        log.exception("digest for %s %s failed", model.__name__.lower(), owner_id)
+        return False
 
 
 def _covers_from(frequency: DigestFrequency, now: datetime, last: Digest | None) -> datetime:
@@ -137,15 +152,19 @@ def _already_sent(column, owner_id: int, period: str) -> bool:
     return db.session.scalar(select(Digest.id).where(column == owner_id, Digest.period == period)) is not None
 
 
-def _claim(period: str, covers_from: datetime, now: datetime, **owner) -> Digest | None:
-    """Insert this period's Digest row, or None when another tick has (or is just now inserting) it."""
-    digest = Digest(period=period, covers_from=covers_from, created_at=now, **owner)
+def _record(message_of, period: str, covers_from: datetime, now: datetime, **owner) -> bool:
+    """Write this period's Digest row and its e-mail together, uncommitted; False (both rolled back)
+    when another tick has inserted, or is just now inserting, the row."""
     try:
-        with db.session.begin_nested():
-            db.session.add(digest)
+        message = message_of()
+        db.session.flush()
+        db.session.add(Digest(period=period, covers_from=covers_from, created_at=now, message_id=message.id,
+                              **owner))
+        db.session.flush()
     except IntegrityError:
-        return None
-    return digest
+        db.session.rollback()
+        return False
+    return True
 
 
 def _queue_councillor_digest(councillor: User, frequency: DigestFrequency, now: datetime) -> bool:
@@ -156,18 +175,14 @@ def _queue_councillor_digest(councillor: User, frequency: DigestFrequency, now: 
     contents = councillor_digest(councillor, since, now)
     if contents.is_empty:
         return False  # nothing to say: perhaps later this period
-    digest = _claim(period, since, now, user_id=councillor.id)
-    if digest is None:
-        db.session.rollback()
+    councillor_id = councillor.id
+    if not _record(lambda: queue_templated_email(
+            councillor.email, "councillor_digest", purpose="councillor_digest", digest=contents,
+            frequency=frequency, period=period, min_base=MIN_PUBLIC_BASE, home_url=_site_url("/councillor"),
+            public_url=results_link), period, since, now, user_id=councillor_id):
         return False
-    message = queue_templated_email(councillor.email, "councillor_digest", purpose="councillor_digest",
-                                    digest=contents, frequency=frequency, period=period,
-                                    min_base=MIN_PUBLIC_BASE, home_url=_site_url("/councillor"),
-                                    public_url=results_link)
-    db.session.flush()
-    digest.message_id = message.id
     db.session.commit()
-    log.info("councillor digest %s queued for user %s", period, councillor.id)
+    log.info("councillor digest %s queued for user %s", period, councillor_id)
     return True
 
 
@@ -179,17 +194,14 @@ def _queue_group_digest(member: Member, frequency: DigestFrequency, now: datetim
     contents = group_digest(member, since)
     if contents.is_empty:
         return False
-    digest = _claim(period, since, now, member_id=member.id)
-    if digest is None:
-        db.session.rollback()
+    member_id = member.id
+    if not _record(lambda: queue_templated_email(
+            member.email, "group_digest", purpose="group_digest", member_id=member_id, digest=contents,
+            frequency=frequency, period=period, home_url=_site_url("/groups/contact"), public_url=results_link),
+            period, since, now, member_id=member_id):
         return False
-    message = queue_templated_email(member.email, "group_digest", purpose="group_digest", member_id=member.id,
-                                    digest=contents, frequency=frequency, period=period,
-                                    home_url=_site_url("/groups/contact"), public_url=results_link)
-    db.session.flush()
-    digest.message_id = message.id
     db.session.commit()
-    log.info("group digest %s queued for member %s", period, member.id)
+    log.info("group digest %s queued for member %s", period, member_id)
     return True
 
 

@@ -5,13 +5,15 @@ reachable respondent goes into the outbox (grouped as a results campaign, so off
 with the consultation's other campaigns), and the consultation moves to "results published"
 through the lifecycle's own move_to, whose commit carries all of it. The stamp is a
 conditional UPDATE, so a double-click or two officers at once publish (and notify) once.
+Anyone already sent (or queued) a results message for the consultation by an earlier results
+campaign from the campaigns page is left out and counted, so nobody hears twice.
 """
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from epanel.accounts.models import User
@@ -22,8 +24,16 @@ from epanel.consultations.models import Consultation, ConsultationStatus
 from epanel.consultations.operations import ConsultationError, move_to
 from epanel.extensions import db
 from epanel.messaging import campaigns
-from epanel.messaging.models import Campaign, CampaignChannel, CampaignKind, CampaignState, MessageChannel
-from epanel.messaging.outbox import UnsendableNumber, queue_email, queue_sms
+from epanel.messaging.models import (
+    Campaign,
+    CampaignChannel,
+    CampaignKind,
+    CampaignState,
+    Message,
+    MessageChannel,
+    MessageState,
+)
+from epanel.messaging.outbox import UnsendableNumber, queue_sms, queue_templated_email
 from epanel.planning.models import Outcome
 from epanel.privacy.audit import record_audit_event
 from epanel.respond.models import Response, ResponseChannel, ResponseStatus
@@ -112,6 +122,7 @@ class PublishReport:
     held_for_quiet_hours: int = 0
     teachers: int = 0
     left_out: int = 0
+    already_sent: int = 0  # had a results message from an earlier results campaign
 
     @property
     def total(self) -> int:
@@ -124,6 +135,8 @@ class PublishReport:
             parts.append(f"{self.held_for_quiet_hours:,} held until quiet hours end")
         if self.left_out:
             parts.append(f"{self.left_out:,} {'respondent' if self.left_out == 1 else 'respondents'} could not be reached")
+        if self.already_sent:
+            parts.append(f"{self.already_sent:,} already sent the results by an earlier campaign")
         return ", ".join(parts) + "."
 
 
@@ -136,6 +149,7 @@ class Reach:
     public_emails: int
     teachers: int
     left_out: list[tuple[str, int]]
+    already_sent: int = 0
 
 
 def preview_reach(consultation: Consultation, *, now: datetime | None = None) -> Reach:
@@ -145,20 +159,49 @@ def preview_reach(consultation: Consultation, *, now: datetime | None = None) ->
     campaign = Campaign(kind=CampaignKind.RESULTS, channel=CampaignChannel.PREFERRED)
     campaign.consultation = consultation
     plan = campaigns.plan_campaign(campaign, today=now.astimezone(campaigns.LONDON).date())
-    member_emails = {recipient.email.strip().lower() for recipient in plan.by_email}
+    sent = _already_notified(consultation)
+    by_email = [r for r in plan.by_email if r.member_id not in sent.member_ids]
+    by_sms = [r for r in plan.by_sms if r.member_id not in sent.member_ids]
+    member_emails = {recipient.email.strip().lower() for recipient in by_email}
+    public = _public_emails(consultation) - member_emails
+    teachers = [teacher for teacher in _teachers(consultation) if teacher[1].strip().lower() not in sent.emails]
     left_out = [(label, plan.left_out[reason]) for reason, label in campaigns.LEFT_OUT_REASONS.items()
                 if plan.left_out.get(reason)]
-    return Reach(len(plan.by_email), len(plan.by_sms), len(_public_emails(consultation) - member_emails),
-                 len(_teachers(consultation)), left_out)
+    already = (len(plan.by_email) + len(plan.by_sms) - len(by_email) - len(by_sms)
+               + len(public & sent.emails) + len(_teachers(consultation)) - len(teachers))
+    return Reach(len(by_email), len(by_sms), len(public - sent.emails), len(teachers), left_out, already)
+
+
+@dataclass
+class _Notified:
+    member_ids: set[int]
+    emails: set[str]  # lower case
+
+
+def _already_notified(consultation: Consultation) -> _Notified:
+    """Who an earlier results campaign for this consultation has sent, or queued, a message to
+    (cancelled and failed messages never reached anyone, so do not count)."""
+    rows = db.session.execute(
+        select(Message.member_id, Message.to_address)
+        .join(Campaign, Campaign.id == Message.campaign_id)
+        .where(Campaign.consultation_id == consultation.id, Campaign.kind == CampaignKind.RESULTS,
+               Message.state.not_in((MessageState.CANCELLED, MessageState.FAILED)))
+    ).all()
+    return _Notified({member_id for member_id, _to in rows if member_id is not None},
+                     {to.strip() for _member_id, to in rows if to})
 
 
 def _public_emails(consultation: Consultation) -> set[str]:
-    """Members of the public who answered without an account but left an address for a copy."""
-    return set(db.session.scalars(
-        select(func.lower(Response.contact_email)).distinct()
-        .where(Response.consultation_id == consultation.id, Response.status == ResponseStatus.COMPLETE,
-               Response.member_id.is_(None), Response.contact_email.is_not(None), Response.contact_email != "")
-    ))
+    """Members of the public who answered without an account and left an address. Where the
+    consultation asks the public to confirm by e-mail, only confirmed addresses: an unconfirmed one
+    may be anybody's, typed by someone else (see docs/officer-guide-outcomes.md)."""
+    query = (select(func.lower(Response.contact_email)).distinct()
+             .where(Response.consultation_id == consultation.id, Response.status == ResponseStatus.COMPLETE,
+                    Response.member_id.is_(None), Response.contact_email.is_not(None),
+                    Response.contact_email != ""))
+    if consultation.public_needs_email:
+        query = query.where(Response.email_confirmed_at.is_not(None))
+    return {email.strip() for email in db.session.scalars(query)}
 
 
 def _teachers(consultation: Consultation) -> list[tuple[int, str, str]]:
@@ -233,11 +276,15 @@ def _queue_notices(consultation: Consultation, outcome: Outcome, actor, now: dat
     db.session.flush()
     # Panel members who responded, each by their preferred channel, opt-outs and failed numbers left out.
     plan = campaigns.plan_campaign(campaign, today=now.astimezone(campaigns.LONDON).date())
+    sent = _already_notified(consultation)
     link = outcome_link(consultation)
     common = {"consultation": consultation.title, "closes": "", "link": link}
     hold = {False: campaigns.sms_not_before(now, youth=False), True: campaigns.sms_not_before(now, youth=True)}
     reached_emails: set[str] = set()
     for recipient, channel in plan.deliveries():
+        if recipient.member_id in sent.member_ids:
+            report.already_sent += 1
+            continue
         values = common | {"first_name": recipient.first_name}
         if channel is MessageChannel.SMS:
             try:
@@ -250,20 +297,24 @@ def _queue_notices(consultation: Consultation, outcome: Outcome, actor, now: dat
             report.by_sms += 1
             report.held_for_quiet_hours += hold[recipient.youth] is not None
         else:
-            subject, body = _results_email(consultation, outcome, recipient.first_name, link, member=True)
-            queue_email(recipient.email, subject, body, purpose=PURPOSE, member_id=recipient.member_id,
-                        campaign_id=campaign.id)
+            _queue_results_email(recipient.email, campaign, consultation, outcome, recipient.first_name, link,
+                                 member_id=recipient.member_id)
             reached_emails.add(recipient.email.strip().lower())
             report.by_email += 1
     for email in sorted(_public_emails(consultation) - reached_emails):
-        subject, body = _results_email(consultation, outcome, "", link, member=False)
-        queue_email(email, subject, body, purpose=PURPOSE, campaign_id=campaign.id)
+        if email in sent.emails:
+            report.already_sent += 1
+            continue
+        _queue_results_email(email, campaign, consultation, outcome, "", link)
         report.by_email += 1
     # Pupils answer anonymously: their teachers hear, and the class results page shows the outcome.
     for _user_id, email, name in _teachers(consultation):
-        subject, body = _mail("results_notice_teacher", consultation=consultation, outcome=outcome, name=name,
-                              link=link)
-        queue_email(email, subject, body, purpose=PURPOSE, campaign_id=campaign.id)
+        if email.strip().lower() in sent.emails:
+            report.already_sent += 1
+            continue
+        message = queue_templated_email(email, "results_notice_teacher", purpose=PURPOSE, consultation=consultation,
+                                        outcome=outcome, name=name, link=link)
+        message.campaign_id = campaign.id
         report.teachers += 1
     report.left_out = plan.left_out_total
     campaign.state, campaign.finished_at = CampaignState.SENT, now
@@ -271,14 +322,11 @@ def _queue_notices(consultation: Consultation, outcome: Outcome, actor, now: dat
     return report
 
 
-def _results_email(consultation: Consultation, outcome: Outcome, first_name: str, link: str, *,
-                   member: bool) -> tuple[str, str]:
-    return _mail("results_notice", consultation=consultation, outcome=outcome, first_name=first_name, link=link,
-                 member=member, preferences_link=current_app.config["PUBLIC_URL"].rstrip("/") + "/my/preferences")
-
-
-def _mail(template: str, **context) -> tuple[str, str]:
-    """templates/mail/<template>.txt as (subject, body): its first line is the subject."""
-    text = render_template(f"mail/{template}.txt", **context)
-    subject, _, body = text.partition("\n")
-    return " ".join(subject.split()), body.lstrip("\n")
+def _queue_results_email(to: str, campaign: Campaign, consultation: Consultation, outcome: Outcome,
+                         first_name: str, link: str, *, member_id: int | None = None) -> None:
+    """A respondent's results notice (templates/mail/results_notice.txt), as part of the results campaign."""
+    message = queue_templated_email(
+        to, "results_notice", purpose=PURPOSE, member_id=member_id, consultation=consultation, outcome=outcome,
+        first_name=first_name, link=link, member=member_id is not None,
+        preferences_link=current_app.config["PUBLIC_URL"].rstrip("/") + "/my/preferences")
+    message.campaign_id = campaign.id

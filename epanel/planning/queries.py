@@ -6,19 +6,15 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from epanel.analysis.filters import ResponseFilter, find_filter_values
-from epanel.analysis.queries import get_results
-from epanel.analysis.suppression import PublicShare, public_shares, publishable
+from epanel.analysis.filters import ResponseFilter
+from epanel.analysis.queries import get_crosstab, get_results
+from epanel.analysis.suppression import PublicShare, public_shares, publishable, withheld_groups
 from epanel.consultations.models import Consultation, ConsultationStatus
 from epanel.extensions import db
 from epanel.panels.models import Member
 from epanel.planning.models import Outcome, PlanAction, PlanActionStatus, PlanEvidence, PlanTheme
 from epanel.planning.outcomes import BREAKDOWNS
-from epanel.respond.models import Response, ResponseStatus
-
-
-def get_consultation(slug: str) -> Consultation | None:
-    return db.session.scalar(select(Consultation).where(Consultation.slug == slug))
+from epanel.respond.models import Answer, Response, ResponseStatus
 
 
 def find_outcome(consultation: Consultation) -> Outcome | None:
@@ -51,6 +47,8 @@ class HeadlineGroup:
     label: str
     shares: list[PublicShare]
     base: int | None  # None when withheld
+    # Withheld although big enough, so that a smaller group's figures cannot be worked out by subtraction.
+    protects_smaller: bool = False
 
     @property
     def suppressed(self) -> bool:
@@ -66,6 +64,13 @@ class Headline:
     groups: list[HeadlineGroup] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Share:
+    label: str
+    count: float
+    percent: float | None
+
+
 def _group(label: str, result) -> HeadlineGroup:
     base = result.answered if result else 0
     lines = result.lines if result else []
@@ -74,26 +79,50 @@ def _group(label: str, result) -> HeadlineGroup:
     return HeadlineGroup(label, public_shares(lines, base), int(round(base)))
 
 
+def _breakdown(consultation: Consultation, question, by: str, answered: float) -> list[HeadlineGroup]:
+    """The question's shares in each group of `by`, in two grouped queries however many groups there
+    are. Groups under MIN_PUBLIC_BASE are withheld, and so are the next-smallest ones where needed so
+    the withheld groups cannot be worked out from "Everyone" (epanel.analysis.suppression.withheld_groups)."""
+    filters = ResponseFilter()
+    column = getattr(Response, by)
+    people = dict(db.session.execute(
+        select(column, func.count(func.distinct(Answer.response_id))).join(Response, Response.id == Answer.response_id)
+        .where(*filters.conditions(consultation.id), Answer.question_id == question.id, column.is_not(None),
+               column != "")
+        .group_by(column)).all())
+    crosstab = get_crosstab(consultation, question, by, filters)
+    withheld = withheld_groups(people, unknown=answered - sum(people.values()))
+    groups = []
+    for value in sorted(people):
+        base = people[value]
+        lines = [_Share(label, crosstab.count(code, value), 100.0 * crosstab.count(code, value) / base if base else None)
+                 for code, label in crosstab.rows]
+        if value in withheld:
+            groups.append(HeadlineGroup(value, public_shares(lines, 0), None, protects_smaller=publishable(base)))
+        else:
+            groups.append(HeadlineGroup(value, public_shares(lines, base), int(round(base))))
+    return groups
+
+
 def public_headlines(consultation: Consultation, outcome: Outcome) -> list[Headline]:
     """The outcome's headline results as the public may see them: any question or breakdown group
-    with fewer than MIN_PUBLIC_BASE answers shows no figures (see epanel.analysis.suppression)."""
+    with fewer than MIN_PUBLIC_BASE answers shows no figures, nor does any bigger group whose figures
+    would let a smaller one be worked out by subtraction (see epanel.analysis.suppression)."""
     by_id = {question.id: question for question in consultation.questions}
     chosen = [item for item in outcome.headlines or [] if item.get("question_id") in by_id]
     if not chosen:
         return []
     ids = {item["question_id"] for item in chosen}
     overall = get_results(consultation, ResponseFilter(), question_ids=ids)
-    values = find_filter_values(consultation.id) if any(item.get("by") for item in chosen) else {}
     headlines = []
     for item in chosen:
         question_id, by = item["question_id"], item.get("by") or ""
         result = overall.find(question_id)
-        headline = Headline(result.number if result else 0, by_id[question_id].text, _group("Everyone", result))
+        everyone = _group("Everyone", result)
+        headline = Headline(result.number if result else 0, by_id[question_id].text, everyone)
         if by in BREAKDOWNS and by:
             headline.by_label = BREAKDOWNS[by]
-            for value in values.get(by, []):
-                group_result = get_results(consultation, ResponseFilter(**{by: value}), question_ids={question_id})
-                headline.groups.append(_group(value, group_result.find(question_id)))
+            headline.groups = _breakdown(consultation, by_id[question_id], by, result.answered if result else 0)
         headlines.append(headline)
     return headlines
 
@@ -148,10 +177,6 @@ class MySay:
     answered_at: datetime | None
     outcome: Outcome | None
     actions: list[PlanAction]
-
-
-def find_member_for_user(user) -> Member | None:
-    return db.session.scalar(select(Member).where(Member.user_id == user.id))
 
 
 def my_say(member: Member) -> list[MySay]:

@@ -7,6 +7,8 @@ from wtforms.fields.choices import SelectChoice
 from epanel.accounts.access import public, roles_required, signed_in
 from epanel.accounts.models import Role
 from epanel.analysis.suppression import MIN_PUBLIC_BASE
+from epanel.consultations.queries import get_consultation_by_slug
+from epanel.panels.queries import find_member_for_user
 from epanel.planning import outcomes, plan, queries
 from epanel.planning.community_queries import comments_for
 from epanel.planning.forms import (
@@ -31,21 +33,23 @@ def _outcome_helpers():
 
 
 def _consultation_or_404(slug):
-    return queries.get_consultation(slug) or abort(404)
+    return get_consultation_by_slug(slug) or abort(404)
 
 
 # --- officers: writing and publishing the outcome -------------------------------------------------
 
 
-def _outcome_form(consultation, outcome):
-    if request.method == "GET" and outcome is not None:
+def _outcome_form(consultation, outcome, *, from_saved=False):
+    """The outcome form: the officer's submission on a save, otherwise the saved outcome (also after a
+    refused publish, whose POST carries only the publish button, so must not blank the text)."""
+    if (from_saved or request.method == "GET") and outcome is not None:
         headlines = outcome.headlines or []
-        form = OutcomeForm(data={"what_we_asked": outcome.what_we_asked, "what_you_said": outcome.what_you_said,
-                                 "what_we_did": outcome.what_we_did,
-                                 "headlines": [item["question_id"] for item in headlines],
-                                 "breakdown": next((item["by"] for item in headlines if item.get("by")), "")})
-    elif request.method == "GET":
-        form = OutcomeForm(data={"what_we_asked": consultation.summary or ""})
+        form = OutcomeForm(formdata=None, data={
+            "what_we_asked": outcome.what_we_asked, "what_you_said": outcome.what_you_said,
+            "what_we_did": outcome.what_we_did, "headlines": [item["question_id"] for item in headlines],
+            "breakdown": next((item["by"] for item in headlines if item.get("by")), "")})
+    elif from_saved or request.method == "GET":
+        form = OutcomeForm(formdata=None, data={"what_we_asked": consultation.summary or ""})
     else:
         form = OutcomeForm()
     form.headlines.choices = [SelectChoice(question.id, question.text)
@@ -96,7 +100,7 @@ def publish_outcome(slug):
             flash(f"Outcome published. {report.summary}", "success")
             return redirect(url_for("planning.edit_outcome", slug=consultation.slug))
     outcome = queries.find_outcome(consultation)
-    return _outcome_page(consultation, outcome, _outcome_form(consultation, outcome), publish_form)
+    return _outcome_page(consultation, outcome, _outcome_form(consultation, outcome, from_saved=True), publish_form)
 
 
 # --- the public: "You said, we did" ----------------------------------------------------------------
@@ -130,7 +134,7 @@ def community_plan():
 @bp.route("/my/say")
 @signed_in
 def my_say():
-    member = queries.find_member_for_user(current_user)
+    member = find_member_for_user(current_user)
     return render_template("planning/my_say.html", member=member,
                            items=queries.my_say(member) if member else [])
 
@@ -199,7 +203,7 @@ def show_action(action_id):
     link_form = _link_form(action)
     if link_form.submit.data and link_form.validate_on_submit():
         try:
-            plan.link_consultation(action, queries.get_consultation(link_form.consultation.data), current_user)
+            plan.link_consultation(action, get_consultation_by_slug(link_form.consultation.data), current_user)
         except plan.PlanError as error:
             link_form.consultation.errors.append(str(error))
         else:

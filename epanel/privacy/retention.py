@@ -10,12 +10,16 @@ Each rule below finds what has outlived its EPANEL_RETENTION_* period and erases
   finished text conversations (which hold sign-up details in progress) are deleted;
 - outgoing e-mails and texts: body, subject and address are removed; the row stays for delivery
   and spending figures;
-- public respondents' e-mail addresses and confirmation links, once the consultation has closed.
+- public respondents' e-mail addresses and confirmation links, once the consultation's results have
+  been published (they are kept until then, so the results notice can reach them) or, failing that, a
+  year after it closed.
 
 SMS opt-outs are never removed: STOP is honoured for good. Audit events stay too.
 
 Every rule only selects rows not yet purged, so running it again (every minute from `flask epanel
-tick`) does nothing more. A dry run counts the same rows and changes nothing.
+tick`) does nothing more. A dry run counts the same rows and changes nothing. The big tables are
+reached through indexes and changed in bounded batches, each committed, so a run never holds the
+database for long.
 """
 
 import logging
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, func, literal_column, or_
 
 from epanel.accounts.models import EmailToken
 from epanel.common.time import utcnow
@@ -42,6 +46,10 @@ REMOVED = "(removed)"  # stands in for an address or number in columns that cann
 ACTOR = "retention"  # how purges appear in the audit log
 SELF_SIGN_UPS = (MemberSource.SIGN_UP, MemberSource.SMS)
 NOT_YET_SENT = (MessageState.QUEUED, MessageState.SENDING)
+BATCH = 500  # rows changed per transaction by the table-wide purges
+# Addresses given with answers to a consultation whose results are never published go this long
+# after it closed (or after the retention period, if that is longer).
+UNPUBLISHED_RESPONSE_EMAIL_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -50,8 +58,8 @@ class Rule:
 
     name: str  # as reported: "members who left"
     setting: str
-    count: Callable[[datetime], int]
-    purge: Callable[[datetime], int]
+    count: Callable[[datetime, datetime], int]  # (cutoff, now)
+    purge: Callable[[datetime, datetime], int]
 
 
 def _count(query) -> int:
@@ -129,43 +137,78 @@ def _purge_inbound(cutoff) -> int:
 
 
 def _old_messages(cutoff):
-    return db.select(Message.id).where(Message.queued_at < cutoff, Message.state.not_in(NOT_YET_SENT),
-                                       Message.to_address != REMOVED)
+    # Written exactly as the partial index ix_messages_unpurged_queued_at says (a literal, not a
+    # parameter), so SQLite and PostgreSQL use it instead of scanning the table.
+    not_purged = Message.to_address != literal_column(f"'{REMOVED}'")
+    return db.select(Message.id).where(not_purged, Message.queued_at < cutoff, Message.state.not_in(NOT_YET_SENT))
 
 
 def _purge_messages(cutoff) -> int:
-    return db.session.execute(
-        db.update(Message).where(Message.id.in_(_old_messages(cutoff)))
-        .values(to_address=REMOVED, body=REMOVED, subject=None).execution_options(synchronize_session=False)).rowcount
+    changed = 0
+    while batch := list(db.session.scalars(_old_messages(cutoff).order_by(Message.queued_at).limit(BATCH))):
+        changed += db.session.execute(
+            db.update(Message).where(Message.id.in_(batch))
+            .values(to_address=REMOVED, body=REMOVED, subject=None).execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+    return changed
 
 
 # --- public respondents' e-mail addresses --------------------------------------------------------
 
 
-def _old_response_emails(cutoff):
-    closed = db.select(Consultation.id).where(Consultation.status.in_(
-        (ConsultationStatus.CLOSED, ConsultationStatus.PUBLISHED)))
+def _consultations_done_with_emails(cutoff, now):
+    """Consultations whose public respondents' addresses are no longer needed.
+
+    The results notice ("You said, we did") goes to those addresses when the results are published,
+    so the period counts from then: from the move to "results published", which is the consultation's
+    last change (a later edit restarts the clock, erring on the side of keeping). A consultation whose
+    results are never published keeps them until a hard limit after it closed."""
+    days = (now - cutoff).days
+    limit = now - timedelta(days=max(UNPUBLISHED_RESPONSE_EMAIL_DAYS, days))
+    published = and_(Consultation.status == ConsultationStatus.PUBLISHED, Consultation.updated_at < cutoff)
+    long_closed = and_(Consultation.status.in_((ConsultationStatus.CLOSED, ConsultationStatus.PUBLISHED)),
+                       func.coalesce(Consultation.closes_at, Consultation.updated_at) < limit)
+    return db.select(Consultation.id).where(or_(published, long_closed))
+
+
+def _old_response_emails(cutoff, now):
+    # Through ix_responses_consultation_status: only the responses of consultations that are due,
+    # never a scan of the whole table.
     return db.select(Response.id).where(
-        Response.consultation_id.in_(closed), Response.started_at < cutoff,
+        Response.consultation_id.in_(_consultations_done_with_emails(cutoff, now)),
         or_(Response.contact_email.is_not(None), Response.confirmation_hash.is_not(None)))
 
 
-def _purge_response_emails(cutoff) -> int:
-    return db.session.execute(
-        db.update(Response).where(Response.id.in_(_old_response_emails(cutoff)))
-        .values(contact_email=None, confirmation_hash=None).execution_options(synchronize_session=False)).rowcount
+def _purge_response_emails(cutoff, now) -> int:
+    changed = 0
+    while batch := list(db.session.scalars(_old_response_emails(cutoff, now).limit(BATCH))):
+        changed += db.session.execute(
+            db.update(Response).where(Response.id.in_(batch))
+            .values(contact_email=None, confirmation_hash=None).execution_options(synchronize_session=False)
+        ).rowcount
+        db.session.commit()
+    return changed
+
+
+def _by_cutoff(function):
+    """Most rules need only the cutoff."""
+    return lambda cutoff, now: function(cutoff)
 
 
 RULES = (
     Rule("members who left", "RETENTION_LEFT_MEMBER_DAYS",
-         lambda cutoff: _count(_left_members(cutoff)), lambda cutoff: _erase_all(_left_members(cutoff))),
+         _by_cutoff(lambda cutoff: _count(_left_members(cutoff))),
+         _by_cutoff(lambda cutoff: _erase_all(_left_members(cutoff)))),
     Rule("unconfirmed sign-ups", "RETENTION_UNCONFIRMED_SIGN_UP_DAYS",
-         lambda cutoff: _count(_unconfirmed_sign_ups(cutoff)), lambda cutoff: _erase_all(_unconfirmed_sign_ups(cutoff))),
-    Rule("expired links and codes", "RETENTION_TOKEN_DAYS", _count_tokens, _purge_tokens),
-    Rule("texts received", "RETENTION_INBOUND_TEXT_DAYS", _count_inbound, _purge_inbound),
-    Rule("messages sent", "RETENTION_OUTBOX_DAYS", lambda cutoff: _count(_old_messages(cutoff)), _purge_messages),
+         _by_cutoff(lambda cutoff: _count(_unconfirmed_sign_ups(cutoff))),
+         _by_cutoff(lambda cutoff: _erase_all(_unconfirmed_sign_ups(cutoff)))),
+    Rule("expired links and codes", "RETENTION_TOKEN_DAYS", _by_cutoff(_count_tokens), _by_cutoff(_purge_tokens)),
+    Rule("texts received", "RETENTION_INBOUND_TEXT_DAYS", _by_cutoff(_count_inbound), _by_cutoff(_purge_inbound)),
+    Rule("messages sent", "RETENTION_OUTBOX_DAYS",
+         _by_cutoff(lambda cutoff: _count(_old_messages(cutoff))), _by_cutoff(_purge_messages)),
     Rule("respondents' email addresses", "RETENTION_RESPONSE_EMAIL_DAYS",
-         lambda cutoff: _count(_old_response_emails(cutoff)), _purge_response_emails),
+         lambda cutoff, now: _count(_old_response_emails(cutoff, now)), _purge_response_emails),
 )
 
 
@@ -180,7 +223,7 @@ def purge_personal_data(*, dry_run: bool = False, now: datetime | None = None) -
         if not days or days <= 0:
             continue  # 0: this kind is kept
         cutoff = now - timedelta(days=days)
-        done[rule.name] = rule.count(cutoff) if dry_run else rule.purge(cutoff)
+        done[rule.name] = rule.count(cutoff, now) if dry_run else rule.purge(cutoff, now)
     if dry_run:
         db.session.rollback()  # nothing was written; end the read transaction all the same
         return done

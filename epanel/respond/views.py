@@ -74,7 +74,8 @@ LIFECYCLE_CHECK_SECONDS = 30
 _last_lifecycle_check = 0.0
 
 
-def _keep_lifecycle_on_time() -> None:
+def keep_lifecycle_on_time() -> None:
+    """Open and close due consultations, at most once every LIFECYCLE_CHECK_SECONDS (the embeds call it too)."""
     global _last_lifecycle_check
     now = time.monotonic()
     if now - _last_lifecycle_check >= LIFECYCLE_CHECK_SECONDS:
@@ -84,7 +85,7 @@ def _keep_lifecycle_on_time() -> None:
 
 def _consultation_or_404(slug):
     """The consultation as respondents see it: its row read now, its questions from the per-process cache."""
-    _keep_lifecycle_on_time()
+    keep_lifecycle_on_time()
     consultation = get_consultation_for_answering(slug)
     if consultation is None or consultation.status not in PUBLIC_STATUSES:
         abort(404)
@@ -124,7 +125,7 @@ def _respondent(consultation) -> operations.Respondent | None:
 def _answering(slug):
     """The consultation (404 unless respondents may see it), who answers it in this browser, if anyone
     may, and their response so far. For an invited member, the page's one query gives all three."""
-    _keep_lifecycle_on_time()
+    keep_lifecycle_on_time()
     invitation_id = (_state(slug) or {}).get("invitation_id")
     if invitation_id:
         consultation, invitation, response = get_consultation_with_invitation(slug, invitation_id)
@@ -153,7 +154,7 @@ def _answering_or_redirect(slug):
 @bp.route("/consultations")
 @public
 def hub():
-    _keep_lifecycle_on_time()
+    keep_lifecycle_on_time()
     search, theme, status = (request.args.get(name, "").strip()[:100] for name in ("search", "theme", "status"))
     return render_template("respond/hub.html", consultations=list_public_consultations(search=search, theme=theme, status=status),
                            themes=list_themes(), search=search, theme=theme, status=status)

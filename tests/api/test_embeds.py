@@ -233,6 +233,24 @@ def test_every_embed_page_answers_without_setting_a_cookie(app, survey):
         assert "Set-Cookie" not in response.headers, url
 
 
+def test_the_embed_keeps_the_site_frame_but_nothing_that_leads_away_from_the_partner_page(app, survey):
+    browser = app.test_client(use_cookies=False)
+    first = start(browser, survey)
+
+    for url in (f"/embed/consultations/{survey.slug}", first):
+        page = get(browser, url)
+        assert page.soup.select_one(".epanel-header__council").get_text(strip=True) == "Avonmere District Council"
+        assert page.soup.select(".govuk-service-navigation, .govuk-phase-banner, .govuk-notification-banner") == []
+        links = page.soup.select("header a, footer a")
+        assert [link.get_text(" ", strip=True) for link in page.soup.select("footer a")] == [
+            "Privacy notice (opens in a new tab)", "Accessibility statement (opens in a new tab)"]
+        assert {(link["target"], link["rel"][0]) for link in links} == {("_blank", "noopener")}, url
+    # The site's own pages keep their navigation and footer as before.
+    site = get(browser, f"/consultations/{survey.slug}")
+    assert site.soup.select_one(".govuk-service-navigation") is not None
+    assert "Contact us" in [link.get_text(strip=True) for link in site.soup.select("footer a")]
+
+
 def test_a_wrong_answer_shows_the_error_inside_the_embed_and_saves_nothing(app, survey):
     browser = app.test_client(use_cookies=False)
     first = start(browser, survey)

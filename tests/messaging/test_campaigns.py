@@ -586,6 +586,29 @@ def test_a_results_notice_goes_to_respondents_with_the_public_page(app, panel, g
     assert f"http://localhost/consultations/{consultation.slug}" in text.body
 
 
+def test_a_second_results_campaign_skips_those_who_already_had_the_results(app, panel, gateway):
+    from epanel.respond.models import Response, ResponseChannel, ResponseStatus
+
+    ann, bob = texter(panel, "Ann"), texter(panel, "Bob")
+    consultation = make_consultation()
+    for number, member in enumerate((ann, bob)):
+        db.session.add(Response(consultation_id=consultation.id, submission_id=f"s{number}", reference=f"R{number}",
+                                member_id=member.id, channel=ResponseChannel.WEB, status=ResponseStatus.COMPLETE))
+    db.session.commit()
+    move_to(consultation, ConsultationStatus.CLOSED)
+    first = campaign_for(consultation, CampaignKind.RESULTS)
+    campaigns.send_campaign(first, None, now=DAY)
+    failed = next(message for message in messages(first) if message.member_id == bob.id)
+    failed.state = MessageState.FAILED  # never reached Bob: he may be sent the results again
+    db.session.commit()
+
+    report = campaigns.send_campaign(campaign_for(consultation, CampaignKind.RESULTS), None, now=DAY)
+
+    assert [text.to for text in gateway.sent].count(ann.mobile) == 1
+    assert [text.to for text in gateway.sent].count(bob.mobile) == 2
+    assert report.already_had_results == 1 and "1 member already had the results" in report.summary
+
+
 # --- counts ------------------------------------------------------------------------------------
 
 

@@ -76,11 +76,13 @@ def answer(consultation, count=1, *, ward=None, sunday="1", often="1", **fields)
 
 
 def make_group_contact(group_name="Oakfield Residents' Association", *, email="clerk@example.org",
-                       first_name="Chris", with_account=True):
-    """A group and a member who is its contact point; returns (group, member, user or None)."""
+                       first_name="Chris", with_account=True, **member_fields):
+    """A group and a member (active, agreeing to e-mail unless `member_fields` say otherwise) who is its
+    contact point; returns (group, member, user or None)."""
     group = outreach.create_group(group_name, GroupKind.COMMUNITY_GROUP, size=120)
     user = create_user(email=email, roles=("member",), name=first_name) if with_account else None
+    member_fields.setdefault("contact_by_email", True)
     member = create_member([create_panel()], email=email, first_name=first_name,
-                           user_id=user.id if user else None)
+                           user_id=user.id if user else None, **member_fields)
     outreach.add_group_contact(group, email, role_title="Secretary", can_respond=True, actor=None)
     return group, member, user

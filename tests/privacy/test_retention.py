@@ -9,7 +9,7 @@ from epanel.accounts.models import EmailToken, TokenPurpose, User
 from epanel.common.time import utcnow
 from epanel.consultations import operations as authoring
 from epanel.consultations.kinds import Parsed
-from epanel.consultations.models import ConsultationStatus
+from epanel.consultations.models import Consultation, ConsultationStatus
 from epanel.extensions import db
 from epanel.messaging.models import (
     ConversationKind,
@@ -107,6 +107,8 @@ def data(app):
     age(Response, open_response.id, contact_email="reader@example.org", started_at=LONG_AGO)
     ids["open_response"] = open_response.id
     authoring.move_to(consultation, ConsultationStatus.CLOSED)
+    authoring.move_to(consultation, ConsultationStatus.PUBLISHED)
+    age(Consultation, consultation.id, closes_at=LONG_AGO, updated_at=LONG_AGO)  # results published long ago
     return ids
 
 
@@ -233,3 +235,126 @@ def test_tick_purges_what_is_due_once(app, runner, data):
     db.session.expire_all()
     assert db.session.get(Member, data["gone"]) is None
 
+
+
+# --- public respondents' addresses wait for the results ---------------------------------------------
+
+
+def public_response(consultation, email):
+    """A public response with an address for the results notice, given long ago."""
+    response = answered(consultation)
+    age(Response, response.id, contact_email=email, confirmation_hash=email.ljust(64, "x")[:64], started_at=LONG_AGO)
+    return response.id
+
+
+def close(consultation, *, days_ago):
+    authoring.move_to(consultation, ConsultationStatus.CLOSED)
+    age(Consultation, consultation.id, closes_at=utcnow() - timedelta(days=days_ago),
+        updated_at=utcnow() - timedelta(days=days_ago))
+
+
+def address(response_id):
+    db.session.expire_all()
+    return db.session.get(Response, response_id).contact_email
+
+
+def test_addresses_are_kept_while_a_closed_consultation_waits_for_its_results(app):
+    consultation = create_consultation("Bins", kinds=("single",))
+    response_id = public_response(consultation, "waiting@example.org")
+    close(consultation, days_ago=200)  # far longer than the 90-day period
+
+    assert purge_personal_data()["respondents' email addresses"] == 0
+    assert address(response_id) == "waiting@example.org"  # the results notice can still reach them
+
+    authoring.move_to(consultation, ConsultationStatus.PUBLISHED)
+    assert purge_personal_data()["respondents' email addresses"] == 0  # the period starts now
+    assert address(response_id) == "waiting@example.org"
+
+    later = utcnow() + timedelta(days=91)
+    assert purge_personal_data(dry_run=True, now=later)["respondents' email addresses"] == 1
+    assert purge_personal_data(now=later)["respondents' email addresses"] == 1
+    response = db.session.get(Response, response_id)
+    assert (response.contact_email, response.confirmation_hash) == (None, None)
+    assert response.status is not None and response.answers  # the answers stay
+
+
+def test_addresses_of_results_never_published_go_a_year_after_closing(app):
+    forgotten = create_consultation("Allotments", kinds=("single",))
+    forgotten_id = public_response(forgotten, "forgotten@example.org")
+    close(forgotten, days_ago=366)
+    recent = create_consultation("Markets", kinds=("single",))
+    recent_id = public_response(recent, "recent@example.org")
+    close(recent, days_ago=300)
+
+    assert purge_personal_data()["respondents' email addresses"] == 1
+
+    assert address(forgotten_id) is None
+    assert address(recent_id) == "recent@example.org"
+
+
+def test_addresses_for_an_open_consultation_are_never_purged(app):
+    consultation = create_consultation("Roads", kinds=("single",))
+    response_id = public_response(consultation, "open@example.org")
+    age(Consultation, consultation.id, updated_at=LONG_AGO, created_at=LONG_AGO)
+
+    assert purge_personal_data(now=utcnow() + timedelta(days=800))["respondents' email addresses"] == 0
+    assert address(response_id) == "open@example.org"
+
+
+# --- the purge stays cheap on big tables ----------------------------------------------------------
+
+
+def test_many_old_messages_are_purged_in_batches(app, monkeypatch):
+    monkeypatch.setattr("epanel.privacy.retention.BATCH", 2)
+    db.session.add_all([
+        Message(channel=MessageChannel.EMAIL, purpose="invitation", to_address=f"m{n}@example.org", subject="Parks",
+                body="Have your say", state=MessageState.SENT, queued_at=LONG_AGO + timedelta(minutes=n))
+        for n in range(5)
+    ])
+    db.session.commit()
+
+    assert purge_personal_data()["messages sent"] == 5
+
+    assert set(db.session.scalars(db.select(Message.to_address))) == {REMOVED}
+    assert purge_personal_data()["messages sent"] == 0
+
+
+def test_many_public_addresses_are_purged_in_batches(app, monkeypatch):
+    monkeypatch.setattr("epanel.privacy.retention.BATCH", 2)
+    consultation = create_consultation("Bins", kinds=("single",))
+    for n in range(5):
+        public_response(consultation, f"r{n}@example.org")
+    close(consultation, days_ago=400)
+
+    assert purge_personal_data()["respondents' email addresses"] == 5
+    assert db.session.scalar(db.select(db.func.count()).select_from(Response)
+                             .where(Response.contact_email.is_not(None))) == 0
+
+
+def query_plan(statement) -> str:
+    """What the database says it will do for a query, as one string."""
+    compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+    if db.engine.dialect.name == "sqlite":
+        rows = db.session.execute(db.text(f"EXPLAIN QUERY PLAN {compiled}")).all()
+        plan = " / ".join(row[-1] for row in rows)
+    else:
+        db.session.execute(db.text("SET LOCAL enable_seqscan = off"))  # a tiny test table would be scanned anyway
+        plan = " / ".join(row[0] for row in db.session.execute(db.text(f"EXPLAIN {compiled}")).all())
+    db.session.rollback()
+    return plan
+
+
+def test_the_old_messages_query_uses_the_index_not_a_table_scan(app):
+    from epanel.privacy.retention import BATCH, _old_messages
+
+    plan = query_plan(_old_messages(utcnow()).order_by(Message.queued_at).limit(BATCH))
+
+    assert "ix_messages_unpurged_queued_at" in plan, plan
+
+
+def test_the_public_addresses_query_reads_only_due_consultations_through_an_index(app):
+    from epanel.privacy.retention import _old_response_emails
+
+    plan = query_plan(_old_response_emails(utcnow() - timedelta(days=90), utcnow()))
+
+    assert "ix_responses_consultation_status" in plan, plan
