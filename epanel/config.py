@@ -131,6 +131,10 @@ class Config:
     RATELIMIT_API = _env("EPANEL_RATELIMIT_API")  # per token; empty: 120 a minute and 3,000 an hour
     RATELIMIT_EMAIL_LINKS = _env("EPANEL_RATELIMIT_EMAIL_LINKS", "5 per minute;20 per hour")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down must not take sign-in, answering or the API down with it: limits carry on in this
+    # process's memory until Redis is back, and a storage error never becomes a 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
 
     DEMO_TOOLS = False  # /dev/mail and friends: development only
 

@@ -6,7 +6,8 @@ them) with Twilio's shapes: the Message resource as JSON, a list page as
 `{"code", "message", "more_info", "status"}`. Tests read `requests` to see what
 arrived and script what comes next: a creation can answer an error
 (fail_next), lose its connection (drop_next) or hang (stall_next); a list can
-answer an error (fail_next_list).
+answer an error (fail_next_list). fail_for() scripts an outage: every creation
+answers an error until a time passes.
 
 It also plays Twilio's side of the webhooks: post_status() and post_inbound()
 post forms signed with the server's auth token to an app under test.
@@ -22,6 +23,7 @@ import secrets
 import socket
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections import deque
@@ -68,6 +70,7 @@ class TwilioServer:
         self._scripted: deque = deque()
         self._scripted_lists: deque = deque()
         self._release_stalled = threading.Event()
+        self._outage: tuple[float, int, int, str] | None = None  # (until, status, code, message): see fail_for()
         self._httpd = _HTTPServer(("127.0.0.1", 0), _handler_for(self))
         # A short poll keeps shutdown(), and so each test's teardown, quick.
         self._thread = threading.Thread(
@@ -92,6 +95,16 @@ class TwilioServer:
     def fail_next(self, status: int, code: int, message: str = "Scripted failure") -> None:
         """Answer the next message creation with this Twilio error."""
         self._scripted.append(("error", status, code, message))
+
+    def fail_for(self, seconds: float, status: int = 500, code: int = 20500,
+                 message: str = "Internal Server Error") -> None:
+        """An outage: answer every message creation with this Twilio error for `seconds` from now."""
+        self._outage = (time.monotonic() + seconds, status, code, message)
+
+    @property
+    def in_outage(self) -> bool:
+        """Whether fail_for()'s outage is still going on."""
+        return self._outage is not None and time.monotonic() < self._outage[0]
 
     def drop_next(self) -> None:
         """Close the connection on the next message creation without answering."""
@@ -250,6 +263,9 @@ def _handler_for(server: TwilioServer):
             account = self._account(r"/Messages\.json")
             if account is None:
                 return
+            outage = server._outage
+            if outage is not None and time.monotonic() < outage[0]:
+                return self._error(*outage[1:])
             try:
                 script = server._scripted.popleft()
             except IndexError:
