@@ -130,12 +130,16 @@ def load_demo_consultations(rng: random.Random, members: list[Member], actor, de
     active = [m for m in members if m.status == MemberStatus.ACTIVE and m.email]
     db.session.add(Invitation(consultation_id=parks.id, member_id=demo_member.id, channel=InvitationChannel.EMAIL,
                               token_hash=hash_invitation_token(DEMO_MEMBER_TOKEN), sent_at=utcnow()))
+    answered = {member.id for member in active[:45]} - {demo_member.id}
     for member in active[:120]:
         if member.id != demo_member.id:
+            # Those who answered did so through their invitation, so response rates add up.
+            done = utcnow() if member.id in answered else None
             db.session.add(Invitation(consultation_id=parks.id, member_id=member.id, channel=InvitationChannel.EMAIL,
-                                      token_hash=hash_invitation_token(f"demo-{rng.random()}"), sent_at=utcnow()))
+                                      token_hash=hash_invitation_token(f"demo-{rng.random()}"), sent_at=utcnow(),
+                                      opened_at=done, started_at=done, completed_at=done))
     for member in active[:45]:
-        if member.id != demo_member.id:
+        if member.id in answered:
             _answer_all(rng, parks, channel=ResponseChannel.WEB, member=member, snapshot=member_snapshot(member, today))
 
     budget = get_consultation_with_questions(build_budget_survey(actor).slug)
