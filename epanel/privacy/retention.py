@@ -233,3 +233,12 @@ def purge_personal_data(*, dry_run: bool = False, now: datetime | None = None) -
         log.info("retention: purged %s", ", ".join(f"{count} {name}" for name, count in purged.items()))
     db.session.commit()
     return done
+
+
+def retention_schedule() -> list[tuple[str, int | None]]:
+    """(kind of data, days it is kept after it stops being needed) for each rule; None: kept until deleted by hand."""
+    schedule = []
+    for rule in RULES:
+        days = current_app.config[rule.setting]
+        schedule.append((rule.name, days if days and days > 0 else None))
+    return schedule

@@ -6,10 +6,11 @@ from datetime import date
 from flask import Blueprint, Response, abort, redirect, render_template, session, url_for
 from flask_login import current_user, logout_user
 
-from epanel.accounts.access import public, signed_in
+from epanel.accounts.access import public, roles_required, signed_in
+from epanel.accounts.models import Role
 from epanel.panels.forms import ContinueForm
 from epanel.panels.queries import find_member_for_user
-from epanel.privacy import operations
+from epanel.privacy import operations, retention
 
 bp = Blueprint("privacy", __name__)
 
@@ -57,3 +58,13 @@ def delete_my_account():
 @public
 def account_deleted():
     return render_template("privacy/deleted.html")
+
+
+@bp.route("/officer/data-protection")
+@roles_required(Role.OFFICER, Role.ADMIN)
+def data_protection():
+    """What ePanel holds, why, for how long and who sees it: the basis of the council's DPIA. The retention
+    periods and what is due for purging now are read from the running configuration and database."""
+    return render_template("privacy/data_protection.html", schedule=retention.retention_schedule(),
+                           due=retention.purge_personal_data(dry_run=True))
+
