@@ -1,16 +1,17 @@
-"""Members' own data: download everything held about them, and delete their account."""
+"""Members' own data (download, delete), and for staff: the data-protection summary and the audit log."""
 
 import json
 from datetime import date
 
-from flask import Blueprint, Response, abort, redirect, render_template, session, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, session, stream_with_context, url_for
 from flask_login import current_user, logout_user
 
 from epanel.accounts.access import public, roles_required, signed_in
 from epanel.accounts.models import Role
+from epanel.common.time import utcnow
 from epanel.panels.forms import ContinueForm
 from epanel.panels.queries import find_member_for_user
-from epanel.privacy import operations, retention
+from epanel.privacy import audit_log, operations, retention
 
 bp = Blueprint("privacy", __name__)
 
@@ -67,4 +68,24 @@ def data_protection():
     periods and what is due for purging now are read from the running configuration and database."""
     return render_template("privacy/data_protection.html", schedule=retention.retention_schedule(),
                            due=retention.purge_personal_data(dry_run=True))
+
+
+@bp.route("/admin/audit")
+@roles_required(Role.ADMIN)
+def show_audit_log():
+    """Search the audit log (read only: nothing here changes or deletes an event)."""
+    search = audit_log.AuditFilter.from_args(request.args)
+    page = audit_log.find_events(search, before_id=request.args.get("before", type=int))
+    return render_template("privacy/audit_log.html", search=search, page=page, actions=audit_log.action_names(),
+                           before=request.args.get("before", type=int))
+
+
+@bp.route("/admin/audit.csv")
+@roles_required(Role.ADMIN)
+def export_audit_log():
+    search = audit_log.AuditFilter.from_args(request.args)
+    lines = audit_log.export_events(search, current_user)
+    filename = f"audit-log-{utcnow():%Y-%m-%d}.csv"
+    return Response(stream_with_context(lines), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

@@ -29,7 +29,7 @@ OFFICER_PAGES = [
     "/staff", "/officer/members", "/officer/panels", "/officer/consultations", "/officer/outbox", "/officer/texts",
     "/officer/groups", "/officer/population-targets", "/officer/recruitment", "/officer/community-plan",
     "/officer/councillors", "/officer/topic-suggestions", "/officer/councillor-comments", "/officer/api-tokens",
-    "/admin/users",
+    "/admin/users", "/admin/audit", "/officer/data-protection",
 ]
 CONSULTATION_PAGES = ["", "/results", "/crosstab", "/representativeness", "/exports", "/campaigns", "/audience"]
 PUBLIC_PAGES = ["/", "/consultations", "/groups", "/community-plan", "/you-said-we-did"]
