@@ -34,7 +34,11 @@ def _database_url(default):
     # psycopg 3 is our PostgreSQL driver; accept the bare scheme people paste.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            url = "postgresql+psycopg://" + url[len(prefix):]
+    if url.startswith("postgresql") and "connect_timeout=" not in url:
+        # A database host that does not answer fails a page or a readiness probe in seconds, not
+        # after the operating system's TCP timeout of a minute or more.
+        url += ("&" if "?" in url else "?") + "connect_timeout=5"
     return url
 
 

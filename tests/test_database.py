@@ -92,3 +92,17 @@ def test_a_database_with_members_upgrades_without_losing_them(tmp_path_factory, 
         assert row.contact_by_email in (False, 0)
     finally:
         drop()
+
+
+@pytest.mark.parametrize("given, expected", [
+    ("postgresql://epanel@db/epanel", "postgresql+psycopg://epanel@db/epanel?connect_timeout=5"),
+    ("postgres://epanel@db/epanel?sslmode=require", "postgresql+psycopg://epanel@db/epanel?sslmode=require&connect_timeout=5"),
+    ("postgresql://epanel@db/epanel?connect_timeout=20", "postgresql+psycopg://epanel@db/epanel?connect_timeout=20"),
+    ("sqlite:////srv/epanel.sqlite", "sqlite:////srv/epanel.sqlite"),
+])
+def test_a_postgresql_address_gets_the_driver_and_a_connect_timeout_unless_it_sets_one(monkeypatch, given, expected):
+    from epanel.config import _database_url
+
+    monkeypatch.setenv("EPANEL_DATABASE_URL", given)
+
+    assert _database_url("sqlite:///unused") == expected
