@@ -137,6 +137,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from epanel.accounts.views import bp as accounts_bp
+    from epanel.analysis.tracker_views import bp as analysis_trackers_bp
     from epanel.analysis.views import bp as analysis_bp
     from epanel.api.embed_views import bp as api_embeds_bp
     from epanel.api.views import bp as api_bp
@@ -165,7 +166,7 @@ def _register_blueprints(app: Flask) -> None:
                       consultations_bp, consultations_audience_bp, respond_bp, privacy_bp, sms_webhooks_bp,
                       messaging_outbox_bp, messaging_inbox_bp, messaging_campaigns_bp, ops_bp, analysis_bp,
                       classroom_bp, classroom_pupils_bp, classroom_schools_bp, planning_bp, planning_councillors_bp,
-                      planning_groups_bp, api_bp, api_embeds_bp):
+                      planning_groups_bp, api_bp, api_embeds_bp, analysis_trackers_bp):
         app.register_blueprint(blueprint)
     register_template_globals(app)
 

@@ -32,7 +32,7 @@ STAFF_PAGES = [
     "/officer/members/new", "/officer/members/import", "/officer/wards", "/officer/groups", "/officer/groups/new",
     "/officer/population-targets", "/officer/population-targets/upload", "/officer/panels/citizens/who-is-missing",
     "/officer/recruitment", "/officer/recruitment/new", "/admin/users", "/admin/users/new", "/account",
-    "/officer/data-protection", "/admin/audit",
+    "/officer/data-protection", "/admin/audit", "/officer/trackers",
 ]
 MEMBER_PAGES = ["/my/profile", "/my/details", "/my/preferences", "/my/leave", "/my/data", "/my/delete"]
 
