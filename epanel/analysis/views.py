@@ -68,6 +68,22 @@ def show_representativeness(slug):
         can_remind=consultation.status.value == "open", **_page_context(consultation, filters))
 
 
+@bp.route("/report")
+@roles_required(*OFFICERS)
+def show_report(slug):
+    """The results as a report for a committee paper: methodology, who responded, every question's chart and
+    table; laid out to print cleanly (or save as PDF) from the browser."""
+    consultation = _consultation(slug)
+    filters = ResponseFilter.from_args(request.args)
+    weighting = _weighting(consultation, filters)
+    return render_template(
+        "analysis/report.html", results=queries.get_results(consultation, filters, weighting), weighting=weighting,
+        comparisons=representativeness.compare_with_population(consultation, filters),
+        channel_rates=representativeness.rates_by_invitation_channel(consultation),
+        by_channel=representativeness.responses_by_channel(consultation), generated=utcnow(),
+        **_page_context(consultation, filters))
+
+
 @bp.route("/results/charts/<int:question_id>.svg")
 @roles_required(*OFFICERS)
 def download_chart(slug, question_id):

@@ -161,7 +161,14 @@ def test_analysis_pages_have_no_serious_accessibility_problems(app, live_server,
     sign_in_through_the_form(page, live_server, "officer@example.org")
     base = f"/officer/consultations/{consultation.slug}"
     for url in (f"{base}/results", f"{base}/results?weight=on", f"{base}/crosstab", f"{base}/representativeness",
-                f"{base}/exports"):
+                f"{base}/exports", f"{base}/report"):
         page.goto(live_server + url)
-        assert page.locator("h1").inner_text() in ("Results", "Crosstabs", "Who responded", "Exports"), url
+        assert page.locator("h1").inner_text() in ("Results", "Crosstabs", "Who responded", "Exports",
+                                                   consultation.title), url
         _check(page, url)
+    # Printed, the report is the content alone: no site header, navigation or download links.
+    page.emulate_media(media="print")
+    assert not page.locator(".govuk-header").is_visible()
+    assert not page.locator(".govuk-footer").is_visible()
+    assert not page.get_by_text("Download the chart (SVG)").first.is_visible()
+    assert page.locator("h1").is_visible()
