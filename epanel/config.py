@@ -183,6 +183,10 @@ class Config:
     RETENTION_OUTBOX_DAYS = _env_int("EPANEL_RETENTION_OUTBOX_DAYS", 180)  # message bodies and addresses
     # Public respondents' e-mail addresses (for copies and confirmation), once the consultation has closed.
     RETENTION_RESPONSE_EMAIL_DAYS = _env_int("EPANEL_RETENTION_RESPONSE_EMAIL_DAYS", 90)
+    # Members with no activity (no answer, no change to their details) for this long are e-mailed, and
+    # removed INACTIVE_MEMBER_NOTICE_DAYS later unless they act in between.
+    RETENTION_INACTIVE_MEMBER_DAYS = _env_int("EPANEL_RETENTION_INACTIVE_MEMBER_DAYS", 3 * 365)
+    INACTIVE_MEMBER_NOTICE_DAYS = _env_int("EPANEL_INACTIVE_MEMBER_NOTICE_DAYS", 30)
 
 
 class DevelopmentConfig(Config):

@@ -123,6 +123,9 @@ class Member(db.Model):
     parent_contact: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Retention: when the member was told that, inactive for years, they would be removed unless they
+    # stay; cleared by any activity (privacy/retention.py).
+    inactivity_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     memberships: Mapped[list["PanelMembership"]] = relationship(

@@ -184,6 +184,15 @@ def update_member_profile(member: Member, changes: dict, actor, *, channel: Cons
     return member
 
 
+def stay_on_the_panel(member: Member, actor) -> None:
+    """A member told they would be removed for inactivity chooses to stay: the notice is withdrawn, and the
+    change itself counts as activity (updated_at moves), so the clock starts again."""
+    member.inactivity_warned_at = None
+    record_audit_event(actor, "member.stayed", "member", member.id)
+    db.session.commit()
+    log.info("member %s chose to stay on the panel", member.id)
+
+
 def set_member_status(member: Member, status: MemberStatus, actor) -> None:
     """Pause, resume or mark as left; leaving withdraws every consent."""
     member.status = status

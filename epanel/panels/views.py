@@ -640,6 +640,16 @@ def my_preferences():
     return render_template("panels/my/preferences.html", form=form)
 
 
+@bp.route("/my/stay", methods=["POST"])
+@signed_in
+def my_stay():
+    member = _my_member()
+    if ContinueForm().validate_on_submit() and member.inactivity_warned_at is not None:
+        operations.stay_on_the_panel(member, current_user)
+        flash("Thank you: you are staying on the panel", "success")
+    return redirect(url_for("panels.my_profile"))
+
+
 @bp.route("/my/pause", methods=["POST"])
 @signed_in
 def my_pause():

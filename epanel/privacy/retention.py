@@ -14,6 +14,10 @@ Each rule below finds what has outlived its EPANEL_RETENTION_* period and erases
   been published (they are kept until then, so the results notice can reach them) or, failing that, a
   year after it closed.
 
+- members with no activity (no answer, no change to their details) for RETENTION_INACTIVE_MEMBER_DAYS:
+  e-mailed that they will be removed, then erased INACTIVE_MEMBER_NOTICE_DAYS later unless they answer,
+  change their details or choose to stay on their profile page in between.
+
 SMS opt-outs are never removed: STOP is honoured for good. Audit events stay too.
 
 Every rule only selects rows not yet purged, so running it again (every minute from `flask epanel
@@ -78,6 +82,66 @@ def _left_members(cutoff):
 def _unconfirmed_sign_ups(cutoff):
     return db.select(Member.id).where(Member.status == MemberStatus.PENDING, Member.confirmed_at.is_(None),
                                       Member.source.in_(SELF_SIGN_UPS), Member.created_at < cutoff)
+
+
+# --- inactive members ----------------------------------------------------------------------------
+
+STAYING_STATUSES = (MemberStatus.ACTIVE, MemberStatus.PAUSED)
+
+
+def _answered_since(when):
+    return db.select(Response.id).where(Response.member_id == Member.id, Response.submitted_at >= when).exists()
+
+
+def _inactive_unwarned(cutoff):
+    return db.select(Member.id).where(Member.status.in_(STAYING_STATUSES), Member.inactivity_warned_at.is_(None),
+                                      Member.updated_at < cutoff, ~_answered_since(cutoff))
+
+
+def _warn_inactive(cutoff, now) -> int:
+    """E-mail members inactive since `cutoff` (those with an address) and start their notice period. The
+    stamp is written without touching updated_at, which is how later activity is told apart."""
+    from epanel.messaging.outbox import queue_templated_email  # messaging sits above privacy's bottom half
+
+    notice_days = current_app.config["INACTIVE_MEMBER_NOTICE_DAYS"]
+    warned = 0
+    for member in list(db.session.scalars(db.select(Member).where(Member.id.in_(_inactive_unwarned(cutoff))))):
+        if member.email:
+            queue_templated_email(member.email, "inactive_member_notice", purpose="inactive_member_notice",
+                                  member_id=member.id, member=member, removal_date=now + timedelta(days=notice_days))
+        db.session.execute(db.update(Member).where(Member.id == member.id)
+                           .values(inactivity_warned_at=now, updated_at=Member.updated_at))
+        record_audit_event(ACTOR, "member.inactivity_warned", "member", member.id, emailed=bool(member.email))
+        db.session.commit()
+        warned += 1
+    return warned
+
+
+def _still_inactive_after_notice(now):
+    """Warned members whose notice has run out with nothing done since the warning."""
+    notice = timedelta(days=current_app.config["INACTIVE_MEMBER_NOTICE_DAYS"])
+    return db.select(Member.id).where(Member.status.in_(STAYING_STATUSES), Member.inactivity_warned_at.is_not(None),
+                                      Member.inactivity_warned_at < now - notice,
+                                      Member.updated_at <= Member.inactivity_warned_at,
+                                      ~_answered_since(Member.inactivity_warned_at))
+
+
+def _clear_warnings_of_the_active() -> None:
+    """A warned member who answered or changed their details since is no longer on notice."""
+    db.session.execute(db.update(Member).where(
+        Member.inactivity_warned_at.is_not(None),
+        or_(Member.updated_at > Member.inactivity_warned_at, _answered_since(Member.inactivity_warned_at)),
+    ).values(inactivity_warned_at=None).execution_options(synchronize_session=False))
+
+
+def _count_inactive(cutoff, now) -> int:
+    return _count(_inactive_unwarned(cutoff)) + _count(_still_inactive_after_notice(now))
+
+
+def _handle_inactive(cutoff, now) -> int:
+    _clear_warnings_of_the_active()
+    db.session.commit()
+    return _warn_inactive(cutoff, now) + _erase_all(_still_inactive_after_notice(now))
 
 
 def _erase_all(query) -> int:
@@ -209,6 +273,7 @@ RULES = (
          _by_cutoff(lambda cutoff: _count(_old_messages(cutoff))), _by_cutoff(_purge_messages)),
     Rule("respondents' email addresses", "RETENTION_RESPONSE_EMAIL_DAYS",
          lambda cutoff, now: _count(_old_response_emails(cutoff, now)), _purge_response_emails),
+    Rule("inactive members warned or removed", "RETENTION_INACTIVE_MEMBER_DAYS", _count_inactive, _handle_inactive),
 )
 
 
