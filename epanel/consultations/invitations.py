@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from epanel.common.links import hash_secret
+from epanel.common.search import LIKE_ESCAPE, contains_pattern
 from epanel.common.time import utcnow
 from epanel.consultations.audience import (
     INVITABLE_STATUSES,
@@ -339,9 +340,10 @@ def list_invitations(consultation: Consultation, *, search: str = "", limit: int
         .options(joinedload(Invitation.member)).order_by(Invitation.id.desc()).limit(limit)
     )
     if search.strip():
-        term = f"%{search.strip().lower()}%"
+        term = contains_pattern(search)
         query = query.join(Member, Member.id == Invitation.member_id).where(or_(
-            func.lower(Member.first_name + " " + Member.last_name).like(term), Member.email.like(term),
+            func.lower(Member.first_name + " " + Member.last_name).like(term, escape=LIKE_ESCAPE),
+            Member.email.like(term, escape=LIKE_ESCAPE),
         ))
     return list(db.session.scalars(query))
 

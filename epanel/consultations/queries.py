@@ -3,6 +3,7 @@
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from epanel.common.search import LIKE_ESCAPE, contains_pattern
 from epanel.consultations.models import Consultation, ConsultationStatus, Question, Section, Tracker
 from epanel.consultations.structure import AnsweringConsultation, get_structure
 from epanel.extensions import db
@@ -47,8 +48,9 @@ def list_public_consultations(*, search: str = "", theme: str = "", status: str 
     """The hub: consultations the public may see, newest first, with search and theme filter."""
     query = select(Consultation).where(Consultation.status.in_(PUBLIC_STATUSES))
     if search:
-        term = f"%{search.strip().lower()}%"
-        query = query.where(or_(func.lower(Consultation.title).like(term), func.lower(Consultation.summary).like(term)))
+        term = contains_pattern(search)
+        query = query.where(or_(func.lower(Consultation.title).like(term, escape=LIKE_ESCAPE),
+                                func.lower(Consultation.summary).like(term, escape=LIKE_ESCAPE)))
     if theme:
         query = query.where(Consultation.theme == theme)
     if status in {s.value for s in PUBLIC_STATUSES}:

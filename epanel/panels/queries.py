@@ -7,6 +7,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from epanel.common.search import LIKE_ESCAPE, contains_pattern
 from epanel.extensions import db
 from epanel.panels.models import (
     Member,
@@ -111,12 +112,12 @@ class MemberFilters:
 
 def _filtered(query, filters: MemberFilters, today: date):
     if filters.search:
-        term = f"%{filters.search.strip().lower()}%"
+        term = contains_pattern(filters.search)
         query = query.where(or_(
-            func.lower(Member.first_name + " " + Member.last_name).like(term),
-            Member.email.like(term),
-            Member.mobile.like(term.replace(" ", "")),
-            func.lower(Member.postcode).like(term),
+            func.lower(Member.first_name + " " + Member.last_name).like(term, escape=LIKE_ESCAPE),
+            Member.email.like(term, escape=LIKE_ESCAPE),
+            Member.mobile.like(term.replace(" ", ""), escape=LIKE_ESCAPE),
+            func.lower(Member.postcode).like(term, escape=LIKE_ESCAPE),
         ))
     if filters.panel:
         query = query.where(Member.memberships.any(PanelMembership.panel.has(Panel.slug == filters.panel)))

@@ -56,11 +56,46 @@ def export_member_data(member: Member, actor) -> dict:
             }
             for c in consent_history(member)
         ],
+        "responses": _responses_of(member),
     }
     record_audit_event(actor, "member.data_exported", "member", member.id)
     db.session.commit()
     log.info("data export made for member %s", member.id)
     return data
+
+
+def _responses_of(member: Member) -> list[dict]:
+    """The member's own answers, consultation by consultation, as they gave them (labels, not codes)."""
+    from sqlalchemy.orm import selectinload
+
+    from epanel.consultations.models import Option
+    from epanel.respond.models import Answer, Response
+
+    responses = list(db.session.scalars(
+        db.select(Response).where(Response.member_id == member.id).order_by(Response.id)
+        .options(selectinload(Response.consultation), selectinload(Response.answers).selectinload(Answer.question),
+                 selectinload(Response.answers).selectinload(Answer.option))
+    ))
+    row_ids = {answer.row_id for response in responses for answer in response.answers if answer.row_id}
+    rows = dict(db.session.execute(db.select(Option.id, Option.label).where(Option.id.in_(row_ids))).all()) if row_ids else {}
+    return [
+        {
+            "consultation": response.consultation.title,
+            "reference": response.reference,
+            "channel": response.channel.value,
+            "status": response.status.value,
+            "submitted": _plain(response.submitted_at),
+            "answers": [
+                {"question": answer.question.text,
+                 **({"row": rows.get(answer.row_id)} if answer.row_id else {}),
+                 "answer": answer.option.label if answer.option is not None else answer.text,
+                 **({"number": answer.number} if answer.number is not None else {}),
+                 **({"also_typed": answer.text} if answer.option is not None and answer.text else {})}
+                for answer in sorted(response.answers, key=lambda answer: (answer.question.position, answer.id))
+            ],
+        }
+        for response in responses
+    ]
 
 
 def erase_member(member: Member, actor) -> None:
