@@ -179,8 +179,8 @@ class Config:
     RETENTION_LEFT_MEMBER_DAYS = _env_int("EPANEL_RETENTION_LEFT_MEMBER_DAYS", 90)  # after leaving
     RETENTION_UNCONFIRMED_SIGN_UP_DAYS = _env_int("EPANEL_RETENTION_UNCONFIRMED_SIGN_UP_DAYS", 30)  # after signing up
     RETENTION_TOKEN_DAYS = _env_int("EPANEL_RETENTION_TOKEN_DAYS", 7)  # after a link or code expired or was used
-    RETENTION_INBOUND_TEXT_DAYS = _env_int("EPANEL_RETENTION_INBOUND_TEXT_DAYS", 180)  # senders' numbers
-    RETENTION_OUTBOX_DAYS = _env_int("EPANEL_RETENTION_OUTBOX_DAYS", 180)  # message bodies and addresses
+    RETENTION_INBOUND_TEXT_DAYS = _env_int("EPANEL_RETENTION_INBOUND_TEXT_DAYS", 90)  # senders' numbers
+    RETENTION_OUTBOX_DAYS = _env_int("EPANEL_RETENTION_OUTBOX_DAYS", 90)  # message bodies and addresses
     # Public respondents' e-mail addresses (for copies and confirmation), once the consultation has closed.
     RETENTION_RESPONSE_EMAIL_DAYS = _env_int("EPANEL_RETENTION_RESPONSE_EMAIL_DAYS", 90)
     # Members with no activity (no answer, no change to their details) for this long are e-mailed, and
