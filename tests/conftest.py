@@ -223,6 +223,8 @@ def app(make_app):
     app = make_app()
     with app.app_context():
         yield app
+        # A worker thread's tick could be writing; emptying under it deadlocks on PostgreSQL.
+        app.extensions["epanel_outbox_dispatcher"].shutdown()
         db.session.remove()
         _empty_all_tables()
 
